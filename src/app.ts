@@ -1,0 +1,90 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { createCognitoClient } from './cognito/client'
+import { CognitoError, isMisconfiguration, toApiError } from './cognito/errors'
+import type { Config } from './config'
+import type { AppEnv, Deps } from './env'
+import { ApiError, errorResponse } from './http/errors'
+import { accountRoutes } from './routes/account'
+import { docsRoutes } from './routes/docs'
+import { sessionRoutes } from './routes/session'
+import { userRoutes } from './routes/user'
+import { createAccessTokens } from './tokens/access-token'
+import { memoryRevocations } from './tokens/revocations'
+
+/** Default body limit: API.md's requests are a few hundred bytes. */
+const MAX_BODY_BYTES = 16 * 1024
+
+/** Builds the default dependencies from configuration; any of them can be replaced. */
+export function createDeps(config: Config, overrides: Partial<Deps> & { fetch?: typeof fetch } = {}): Deps {
+  const { fetch, ...rest } = overrides
+  const now = rest.now ?? (() => Date.now())
+  return {
+    config,
+    now,
+    cognito: createCognitoClient(config.cognito, { fetch }),
+    tokens: createAccessTokens(config.jwt, now),
+    revocations: memoryRevocations(now),
+    log: (line) => console.log(JSON.stringify(line)),
+    ...rest,
+  }
+}
+
+/** The whole service as one Hono app; each runtime entry wraps it in a few lines. */
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>()
+
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError('request_too_large', `The request body must be at most ${MAX_BODY_BYTES} bytes.`)
+      },
+    }),
+  )
+
+  app
+    .route('/', accountRoutes(deps))
+    .route('/', sessionRoutes(deps))
+    .route('/', userRoutes(deps))
+    .route('/', docsRoutes(deps))
+    .get('/health', (c) => c.json({ status: 'ok' as const }))
+
+  // Hono answers a known path with the wrong method as not found; HTTP says 405 with Allow.
+  const methodsByPath = new Map<string, Set<string>>()
+  for (const r of app.routes) {
+    if (r.method === 'ALL') continue
+    const set = methodsByPath.get(r.path) ?? new Set()
+    set.add(r.method)
+    methodsByPath.set(r.path, set)
+  }
+  app.notFound((c) => {
+    const allowed = methodsByPath.get(c.req.path)
+    if (allowed) {
+      return errorResponse(c, new ApiError('method_not_allowed', `Use ${[...allowed].join(' or ')} here.`, { headers: { Allow: [...allowed].join(', ') } }))
+    }
+    return errorResponse(c, new ApiError('not_found', 'There is nothing at this path.'))
+  })
+
+  app.onError((err, c) => errorResponse(c, toClientError(err, deps)))
+  return app
+}
+
+/** Every error becomes one of API.md's; details that could help an attacker stay in the log. */
+function toClientError(err: Error, deps: Deps): ApiError {
+  if (err instanceof ApiError) return err
+  if (err instanceof CognitoError) {
+    const apiError = toApiError(err)
+    if (isMisconfiguration(err.failure) || apiError.status >= 500) {
+      deps.log({ level: 'error', msg: err.message, operation: err.operation, failure: err.failure.kind })
+    }
+    return apiError
+  }
+  if (err instanceof HTTPException && err.status === 400) {
+    // hono's validator: a body that is not JSON or not a form.
+    return new ApiError('invalid_request', 'The request body could not be parsed.', { cause: err })
+  }
+  deps.log({ level: 'error', msg: 'unhandled error', error: err.name })
+  return new ApiError('server_error', 'Something went wrong on our side.', { cause: err })
+}

@@ -1,0 +1,159 @@
+import { AwsClient } from 'aws4fetch'
+import * as z from 'zod'
+import type { Config } from '../config'
+import { classifyErrorAnswer, CognitoError, type Operation } from './errors'
+import { secretHash } from './secret-hash'
+
+/** Cognito's answer to a sign-in: tokens, or a challenge to answer first. */
+export type AuthOutcome =
+  | { kind: 'tokens'; accessToken: string; idToken: string; refreshToken?: string; expiresIn?: number }
+  | { kind: 'challenge'; challengeName: string; session: string; parameters: Record<string, string> }
+
+export type SignUpResult = {
+  userSub: string
+  userConfirmed: boolean
+  codeDelivery?: { destination: string; medium: string; attribute: string }
+}
+
+export type CognitoClient = ReturnType<typeof createCognitoClient>
+
+// Success answers are checked before use: a malformed one must never become a token (fail closed).
+const SignUpAnswer = z.object({
+  UserSub: z.string().min(1),
+  UserConfirmed: z.boolean(),
+  CodeDeliveryDetails: z
+    .object({ Destination: z.string(), DeliveryMedium: z.string(), AttributeName: z.string() })
+    .partial()
+    .optional(),
+})
+const AuthAnswer = z.union([
+  z.object({
+    AuthenticationResult: z.object({
+      AccessToken: z.string().min(1),
+      IdToken: z.string().min(1),
+      RefreshToken: z.string().min(1).optional(),
+      ExpiresIn: z.number().optional(),
+    }),
+  }),
+  z.object({
+    ChallengeName: z.string().min(1),
+    Session: z.string().min(1),
+    ChallengeParameters: z.record(z.string(), z.string()).default({}),
+  }),
+])
+const Empty = z.object({})
+
+type Deps = { fetch?: typeof fetch }
+
+/**
+ * A client for the handful of Cognito user-pool operations the service needs, over Cognito's
+ * JSON protocol (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/).
+ * Calls are SigV4-signed with aws4fetch when credentials are configured, plain fetch otherwise;
+ * every call has a timeout and every failure becomes a CognitoError.
+ */
+export function createCognitoClient(config: Config['cognito'], deps: Deps = {}) {
+  const doFetch = deps.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
+  // aws4fetch retries 10 times by default; retry policy belongs to us, not the signer.
+  const signer = config.credentials
+    ? new AwsClient({ ...config.credentials, service: 'cognito-idp', region: config.region, retries: 0 })
+    : undefined
+  const url = `${config.endpoint}/`
+
+  async function call<T>(op: Operation, payload: object, answer: z.ZodType<T>): Promise<T> {
+    const signal = AbortSignal.timeout(config.timeoutMs)
+    const init: RequestInit = {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.1',
+        'X-Amz-Target': `AWSCognitoIdentityProviderService.${op}`,
+      },
+      body: JSON.stringify(payload),
+      signal,
+    }
+    let status = 0
+    let text: string
+    try {
+      const res = await doFetch(signer ? await signer.sign(url, init) : new Request(url, init))
+      status = res.status
+      text = await res.text()
+    } catch (cause) {
+      throw new CognitoError(op, signal.aborted ? { kind: 'timeout' } : { kind: 'unreachable' }, { cause })
+    }
+    let body: unknown
+    try {
+      body = text === '' ? {} : JSON.parse(text)
+    } catch (cause) {
+      throw new CognitoError(op, status >= 500 ? { kind: 'unrecognized', status } : { kind: 'malformed', status }, { cause })
+    }
+    if (status < 200 || status > 299) throw new CognitoError(op, classifyErrorAnswer(status, body))
+    const parsed = answer.safeParse(body)
+    if (!parsed.success) throw new CognitoError(op, { kind: 'malformed', status }, { cause: parsed.error })
+    return parsed.data
+  }
+
+  const withSecretHash = async (username: string) =>
+    config.clientSecret ? { SecretHash: await secretHash(config.clientSecret, username, config.clientId) } : {}
+
+  return {
+    /** SignUp with the e-mail as the username, as the original design did. */
+    async signUp(input: { username: string; password: string; attributes: Record<string, string> }): Promise<SignUpResult> {
+      const a = await call(
+        'SignUp',
+        {
+          ClientId: config.clientId,
+          Username: input.username,
+          Password: input.password,
+          UserAttributes: Object.entries(input.attributes).map(([Name, Value]) => ({ Name, Value })),
+          ...(await withSecretHash(input.username)),
+        },
+        SignUpAnswer,
+      )
+      const d = a.CodeDeliveryDetails
+      return {
+        userSub: a.UserSub,
+        userConfirmed: a.UserConfirmed,
+        codeDelivery: d && { destination: d.Destination ?? '', medium: d.DeliveryMedium ?? '', attribute: d.AttributeName ?? '' },
+      }
+    },
+
+    async confirmSignUp(username: string, code: string): Promise<void> {
+      await call(
+        'ConfirmSignUp',
+        { ClientId: config.clientId, Username: username, ConfirmationCode: code, ...(await withSecretHash(username)) },
+        Empty,
+      )
+    },
+
+    /** USER_PASSWORD_AUTH: the password goes to Cognito over TLS; SRP would need a client-side library. */
+    async passwordAuth(username: string, password: string): Promise<AuthOutcome> {
+      const hash = await withSecretHash(username)
+      const a = await call(
+        'InitiateAuth',
+        {
+          ClientId: config.clientId,
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: username, PASSWORD: password, ...(hash.SecretHash ? { SECRET_HASH: hash.SecretHash } : {}) },
+        },
+        AuthAnswer,
+      )
+      return toOutcome(a)
+    },
+
+    /** RevokeToken (RFC 7009 in Cognito's terms): the refresh token and the tokens issued from it stop working. */
+    async revokeToken(refreshToken: string): Promise<void> {
+      await call(
+        'RevokeToken',
+        { ClientId: config.clientId, Token: refreshToken, ...(config.clientSecret ? { ClientSecret: config.clientSecret } : {}) },
+        Empty,
+      )
+    },
+  }
+}
+
+function toOutcome(a: z.infer<typeof AuthAnswer>): AuthOutcome {
+  if ('AuthenticationResult' in a) {
+    const r = a.AuthenticationResult
+    return { kind: 'tokens', accessToken: r.AccessToken, idToken: r.IdToken, refreshToken: r.RefreshToken, expiresIn: r.ExpiresIn }
+  }
+  return { kind: 'challenge', challengeName: a.ChallengeName, session: a.Session, parameters: a.ChallengeParameters }
+}

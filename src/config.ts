@@ -1,0 +1,82 @@
+import * as z from 'zod'
+
+/** Parsed, checked configuration: built once at start (Workers: once per isolate). */
+export type Config = {
+  cognito: {
+    userPoolId: string
+    clientId: string
+    clientSecret?: string
+    region: string
+    endpoint: string
+    timeoutMs: number
+    credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+  }
+  jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number }
+  tokenMode: 'app'
+}
+
+/** Thrown at start when a variable is missing or wrong; the message names it, never its value. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const encoder = new TextEncoder()
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+
+const integer = (min: number, max: number, fallback: number) =>
+  optional.transform((v) => (v === undefined ? fallback : Number(v))).pipe(z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+
+// Pool ids look like `eu-west-1_AbC123`; the region is the part before `_`.
+const POOL_ID = /^([\w-]+)_[0-9a-zA-Z]+$/
+
+const schema = z.object({
+  COGNITO_USER_POOL_ID: z.string({ error: 'is required' }).trim().regex(POOL_ID, 'must look like <region>_<id>'),
+  COGNITO_CLIENT_ID: z.string({ error: 'is required' }).trim().min(1, 'is required'),
+  COGNITO_CLIENT_SECRET: optional,
+  COGNITO_REGION: optional.pipe(z.string().regex(/^[a-z0-9-]+$/, 'must be a region name').optional()),
+  COGNITO_ENDPOINT: optional.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  COGNITO_TIMEOUT_MS: integer(100, 60_000, 5000),
+  AWS_ACCESS_KEY_ID: optional,
+  AWS_SECRET_ACCESS_KEY: optional,
+  AWS_SESSION_TOKEN: optional,
+  JWT_SECRET: z
+    .string({ error: 'is required' })
+    // HS256 wants a key at least as long as its hash (RFC 7518 §3.2).
+    .refine((s) => encoder.encode(s).byteLength >= 32, 'must be at least 32 bytes'),
+  JWT_ISSUER: optional.pipe(z.string().default('edge-auth-gateway')),
+  JWT_AUDIENCE: optional.pipe(z.string().default('api')),
+  ACCESS_TOKEN_TTL_SECONDS: integer(60, 86_400, 900),
+  TOKEN_MODE: optional.pipe(z.enum(['app'], { error: 'must be "app"' }).default('app')),
+})
+
+/** Parses environment variables (or Worker bindings) into a Config; throws ConfigError naming the first bad variable. */
+export function parseConfig(env: Record<string, unknown>): Config {
+  const result = schema.safeParse(env)
+  if (!result.success) {
+    const issue = result.error.issues[0]!
+    throw new ConfigError(`${String(issue.path[0])} ${issue.message}`)
+  }
+  const v = result.data
+  if (!!v.AWS_ACCESS_KEY_ID !== !!v.AWS_SECRET_ACCESS_KEY) {
+    throw new ConfigError('AWS_SECRET_ACCESS_KEY and AWS_ACCESS_KEY_ID must be set together')
+  }
+  const region = v.COGNITO_REGION ?? POOL_ID.exec(v.COGNITO_USER_POOL_ID)![1]!
+  return {
+    cognito: {
+      userPoolId: v.COGNITO_USER_POOL_ID,
+      clientId: v.COGNITO_CLIENT_ID,
+      clientSecret: v.COGNITO_CLIENT_SECRET,
+      region,
+      endpoint: (v.COGNITO_ENDPOINT ?? `https://cognito-idp.${region}.amazonaws.com`).replace(/\/+$/, ''),
+      timeoutMs: v.COGNITO_TIMEOUT_MS,
+      credentials: v.AWS_ACCESS_KEY_ID
+        ? { accessKeyId: v.AWS_ACCESS_KEY_ID, secretAccessKey: v.AWS_SECRET_ACCESS_KEY!, sessionToken: v.AWS_SESSION_TOKEN }
+        : undefined,
+    },
+    jwt: { secret: v.JWT_SECRET, issuer: v.JWT_ISSUER, audience: v.JWT_AUDIENCE, ttlSeconds: v.ACCESS_TOKEN_TTL_SECONDS },
+    tokenMode: v.TOKEN_MODE,
+  }
+}

@@ -1,0 +1,38 @@
+// How to run the service under each runtime: shared by `npm start`/`dev`/`start:bun` and the tests.
+import { join } from 'node:path'
+
+export type Runtime = 'node' | 'bun' | 'workers'
+
+// The service's own settings, forwarded to wrangler as --var (Workers sees no process.env).
+const SETTINGS = /^(COGNITO_\w+|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|JWT_\w+|ACCESS_TOKEN_TTL_SECONDS|TOKEN_MODE)$/
+
+/** The command that serves the app on host:port under a runtime, with these settings. */
+export function runtimeCommand(
+  runtime: Runtime,
+  options: { root: string; host: string; port: number; inspectorPort?: number; env: Record<string, string | undefined> },
+): { command: string; args: string[]; env: Record<string, string | undefined> } {
+  const bin = (name: string) => join(options.root, 'node_modules', '.bin', name)
+  const env = { ...options.env, HOST: options.host, PORT: String(options.port) }
+  switch (runtime) {
+    case 'node':
+      // One process (no wrapper), so that stopping its PID stops the server.
+      return { command: process.execPath, args: ['--import', 'tsx', join(options.root, 'src/runtime/node.ts')], env }
+    case 'bun':
+      return { command: bin('bun'), args: ['run', join(options.root, 'src/runtime/bun.ts')], env }
+    case 'workers': {
+      const vars = Object.entries(options.env)
+        .filter(([k, v]) => SETTINGS.test(k) && v)
+        .flatMap(([k, v]) => ['--var', `${k}:${v}`])
+      return {
+        command: bin('wrangler'),
+        args: [
+          'dev', '--ip', options.host, '--port', String(options.port),
+          '--inspector-port', String(options.inspectorPort ?? options.port + 1),
+          '--show-interactive-dev-session=false', ...vars,
+        ],
+        // Fully offline: no metrics, no request.cf lookups.
+        env: { ...env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+      }
+    }
+  }
+}

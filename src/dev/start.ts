@@ -1,0 +1,60 @@
+// `npm start` (Node), `npm run start:bun` (Bun), `npm run dev` (Workers under wrangler dev).
+// Without COGNITO_USER_POOL_ID, it starts the local Cognito emulator and a pool for it first.
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { createPool, poolExists, startEmulator, type Emulator, type Pool } from './emulator'
+import { runtimeCommand, type Runtime } from './runtimes'
+
+const runtime = (process.argv[2] ?? 'node') as Runtime
+const root = resolve(import.meta.dirname, '../..')
+const env: Record<string, string | undefined> = { ...process.env }
+const host = env.HOST || '127.0.0.1'
+const port = Number(env.PORT || 8787)
+let emulator: Emulator | undefined
+
+if (!env.COGNITO_USER_POOL_ID) {
+  const dir = join(root, '.cognito-local')
+  mkdirSync(dir, { recursive: true })
+  const emulatorPort = Number(env.COGNITO_LOCAL_PORT || 9229)
+  let codeFor = ''
+  emulator = await startEmulator({
+    dir,
+    port: emulatorPort,
+    // cognito-local prints each "e-mail" in a box; show just who it is for and the code.
+    onOutput: (line) => {
+      const dest = /Destination:\s+(\S+)/.exec(line)
+      if (dest) codeFor = dest[1]!
+      const code = /Code:\s+(\S+)/.exec(line)
+      if (code) console.log(`[cognito-local] confirmation code for ${codeFor}: ${code[1]}`)
+    },
+  })
+  // The pool is kept in .cognito-local/ (ignored by git) and reused across restarts.
+  const saved = join(dir, 'pool.json')
+  let pool: Pool | undefined = existsSync(saved) ? (JSON.parse(readFileSync(saved, 'utf8')) as Pool) : undefined
+  if (!pool || !(await poolExists(emulator.endpoint, pool))) {
+    pool = await createPool(emulator.endpoint)
+    writeFileSync(saved, JSON.stringify(pool, null, 2))
+  }
+  Object.assign(env, { COGNITO_USER_POOL_ID: pool.userPoolId, COGNITO_CLIENT_ID: pool.clientId, COGNITO_ENDPOINT: emulator.endpoint })
+  console.log(`local Cognito emulator on ${emulator.endpoint}, pool ${pool.userPoolId}, data in .cognito-local/`)
+  console.log('confirmation codes appear here, and in .cognito-local/.cognito/db/<pool>.json')
+}
+if (!env.JWT_SECRET) {
+  env.JWT_SECRET = randomBytes(48).toString('base64url')
+  console.log('JWT_SECRET not set: using a fresh random one (tokens do not survive a restart)')
+}
+
+const { command, args, env: childEnv } = runtimeCommand(runtime, { root, host, port, env })
+const child = spawn(command, args, { cwd: root, env: childEnv, stdio: 'inherit' })
+console.log(`docs: http://${host}:${port}/docs   health: http://${host}:${port}/health   (${runtime})`)
+
+const shutdown = async (code: number) => {
+  child.kill('SIGTERM')
+  await emulator?.stop()
+  process.exit(code)
+}
+child.on('exit', (code) => void shutdown(code ?? 0))
+process.on('SIGINT', () => void shutdown(0))
+process.on('SIGTERM', () => void shutdown(0))

@@ -1,0 +1,49 @@
+import { zValidator } from '@hono/zod-validator'
+import { createMiddleware } from 'hono/factory'
+import type * as z from 'zod'
+import { ApiError } from './errors'
+
+/** A zod failure as API.md's invalid_request, with a message per field and never the input itself. */
+export function validationError(error: z.ZodError): ApiError {
+  const fields: Record<string, string> = {}
+  for (const issue of error.issues) {
+    const key = issue.path.length ? issue.path.join('.') : '(body)'
+    fields[key] ??= issue.message
+  }
+  return new ApiError('invalid_request', 'The request is missing a field or has one of the wrong form.', { fields })
+}
+
+/** Parses a value against a schema or throws invalid_request. */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const result = schema.safeParse(value)
+  if (!result.success) throw validationError(result.error)
+  return result.data
+}
+
+/** zValidator with our error body. */
+export const validate = <T extends z.ZodType, Target extends 'json' | 'form' | 'query'>(target: Target, schema: T) =>
+  zValidator(target, schema, (result) => {
+    if (!result.success) throw validationError(result.error as unknown as z.ZodError)
+  })
+
+const FORM = 'application/x-www-form-urlencoded'
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/
+
+/** The media type of a request, lower-cased and without parameters. */
+export const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]!.trim().toLowerCase()
+export const isJson = (header: string | undefined) => JSON_TYPE.test(mediaType(header))
+export const isForm = (header: string | undefined) => mediaType(header) === FORM
+
+/** Answers 415 unless the request body is of one of the given kinds (a request with no body passes if `optional`). */
+export function requireBody(kinds: ReadonlyArray<'json' | 'form'>, options: { optional?: boolean } = {}) {
+  const accepted = kinds.map((k) => (k === 'json' ? 'application/json' : FORM)).join(' or ')
+  return createMiddleware(async (c, next) => {
+    const type = c.req.header('Content-Type')
+    const ok = (kinds.includes('json') && isJson(type)) || (kinds.includes('form') && isForm(type))
+    const empty = type === undefined && (c.req.header('Content-Length') ?? '0') === '0' && !c.req.header('Transfer-Encoding')
+    if (!ok && !(options.optional && empty)) {
+      throw new ApiError('unsupported_media_type', `The request body must be ${accepted}.`)
+    }
+    await next()
+  })
+}

@@ -1,0 +1,139 @@
+import * as z from 'zod'
+import * as s from './schemas'
+
+type Route = {
+  method: 'get' | 'post'
+  path: string
+  summary: string
+  tag: 'account' | 'session' | 'user' | 'service'
+  bearer?: boolean
+  body?: { type: 'application/json' | 'application/x-www-form-urlencoded'; schema: z.ZodType; required?: boolean }[]
+  query?: z.ZodObject
+  ok: { status: number; schema?: z.ZodType | z.ZodType[]; description: string; html?: boolean }
+  errors: number[]
+}
+
+const json = 'application/json' as const
+const form = 'application/x-www-form-urlencoded' as const
+// Statuses any Cognito-backed route may answer with, beyond its own.
+const UPSTREAM = [429, 500, 502, 504]
+
+const ROUTES: Route[] = [
+  { method: 'post', path: '/signup', tag: 'account', summary: 'Create an account; Cognito sends a confirmation code to the e-mail',
+    body: [{ type: json, schema: s.SignUpBody, required: true }], ok: { status: 201, schema: s.SignUpResponse, description: 'Created' },
+    errors: [400, 413, 415, ...UPSTREAM] },
+  { method: 'post', path: '/confirm', tag: 'account', summary: 'Confirm an account with the code sent by e-mail (query parameters, or a JSON body)',
+    query: s.ConfirmInput.partial(), body: [{ type: json, schema: s.ConfirmInput }],
+    ok: { status: 200, schema: s.Message, description: 'Confirmed' }, errors: [400, 413, 415, ...UPSTREAM] },
+  { method: 'post', path: '/signin', tag: 'session', summary: 'Sign in with the OAuth2 password form (the original clients\' route)',
+    body: [{ type: form, schema: s.PasswordForm, required: true }],
+    ok: { status: 200, schema: [s.TokenResponse, s.ChallengeResponse], description: 'Tokens, or a challenge to answer first' },
+    errors: [400, 413, 415, ...UPSTREAM] },
+  { method: 'post', path: '/token', tag: 'session', summary: 'OAuth2 token endpoint (RFC 6749), grant_type=password',
+    body: [{ type: form, schema: s.TokenForm, required: true }],
+    ok: { status: 200, schema: [s.TokenResponse, s.ChallengeResponse], description: 'Tokens, or a challenge to answer first' },
+    errors: [400, 413, 415, ...UPSTREAM] },
+  { method: 'post', path: '/signout', tag: 'session', bearer: true, summary: 'Sign out: the bearer token, and a given refresh token, are refused from then on',
+    body: [{ type: json, schema: s.SignOutBody }, { type: form, schema: s.SignOutBody }],
+    ok: { status: 200, schema: s.Message, description: 'Signed out' }, errors: [400, 401, 413, 415, ...UPSTREAM] },
+  { method: 'get', path: '/demopage', tag: 'user', bearer: true, summary: 'A protected page that greets the signed-in user',
+    ok: { status: 200, schema: s.Message, description: 'The greeting' }, errors: [401] },
+  { method: 'get', path: '/me', tag: 'user', bearer: true, summary: 'The signed-in user, from the access token',
+    ok: { status: 200, schema: s.Me, description: 'The user' }, errors: [401] },
+  { method: 'get', path: '/health', tag: 'service', summary: 'Liveness: answers without calling Cognito',
+    ok: { status: 200, schema: s.Health, description: 'Alive' }, errors: [] },
+  { method: 'get', path: '/openapi.json', tag: 'service', summary: 'This document',
+    ok: { status: 200, description: 'OpenAPI 3.1 document' }, errors: [] },
+  { method: 'get', path: '/docs', tag: 'service', summary: 'Swagger UI, served by the service itself',
+    ok: { status: 200, description: 'HTML page', html: true }, errors: [] },
+]
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'invalid_request, invalid_grant, unsupported_grant_type, username_exists, invalid_code, expired_code, invalid_password or user_not_confirmed',
+  401: 'unauthorized (no bearer token) or invalid_token',
+  413: 'request_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests, with Retry-After',
+  500: 'server_misconfigured',
+  502: 'upstream_error: Cognito unreachable or answering badly',
+  504: 'upstream_timeout: Cognito too slow',
+}
+
+const ref = (schema: z.ZodType | z.ZodType[]): Record<string, unknown> => {
+  if (Array.isArray(schema)) return { oneOf: schema.map(ref) }
+  const id = z.globalRegistry.get(schema)?.id
+  return id ? { $ref: `#/components/schemas/${id}` } : inline(schema)
+}
+// For small unnamed schemas (query parameters): no references inside.
+const inline = (schema: z.ZodType) => {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+  return rest
+}
+
+/** Builds the OpenAPI 3.1 document of every route from the same zod schemas that validate requests. */
+export function openApiDocument(): Record<string, unknown> {
+  const { schemas } = z.toJSONSchema(z.globalRegistry, { io: 'input', uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' })
+  const paths: Record<string, Record<string, unknown>> = {}
+  for (const r of ROUTES) {
+    const responses: Record<string, unknown> = {
+      [r.ok.status]: {
+        description: r.ok.description,
+        ...(r.ok.html ? { content: { 'text/html': {} } } : r.ok.schema ? { content: { [json]: { schema: ref(r.ok.schema) } } } : { content: { [json]: {} } }),
+      },
+    }
+    for (const status of r.errors) responses[status] = { $ref: `#/components/responses/E${status}` }
+    paths[r.path] = {
+      [r.method]: {
+        tags: [r.tag],
+        summary: r.summary,
+        operationId: `${r.method}${r.path.replace(/[^a-z]+(.)?/gi, (_, ch: string = '') => ch.toUpperCase())}`,
+        ...(r.bearer ? { security: [{ OAuth2PasswordBearer: [] }] } : {}),
+        ...(r.query
+          ? {
+              parameters: Object.entries(r.query.shape).map(([name, schema]) => ({
+                name, in: 'query', required: false, schema: inline(schema as z.ZodType),
+              })),
+            }
+          : {}),
+        ...(r.body
+          ? {
+              requestBody: {
+                required: r.body.some((b) => b.required),
+                content: Object.fromEntries(r.body.map((b) => [b.type, { schema: ref(b.schema) }])),
+              },
+            }
+          : {}),
+        responses,
+      },
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Edge auth gateway',
+      version: '0.1.0',
+      description:
+        'Sign-up, sign-in and bearer-token protection with an Amazon Cognito user pool. Use **Authorize** with your e-mail and password (the client id and secret stay empty).',
+    },
+    tags: [
+      { name: 'account', description: 'Creating and confirming an account' },
+      { name: 'session', description: 'Signing in and out' },
+      { name: 'user', description: 'Routes that need a bearer token' },
+      { name: 'service', description: 'Health and documentation' },
+    ],
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        // The tokenUrl points at a route that exists, so Swagger UI's Authorize button works.
+        OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: '/token', scopes: {} } } },
+      },
+      responses: Object.fromEntries(
+        Object.entries(ERROR_TEXT).map(([status, description]) => [
+          `E${status}`,
+          { description, content: { [json]: { schema: { $ref: '#/components/schemas/Error' } } } },
+        ]),
+      ),
+    },
+  }
+}

@@ -1,0 +1,38 @@
+import { Hono } from 'hono'
+import type { AppEnv, Deps } from '../env'
+import { isForm, isJson, parseInput, requireBody, validate } from '../http/validate'
+import { ConfirmInput, SignUpBody } from '../schemas'
+import { noStore, passwordGrant } from '../tokens/grant'
+
+/** Sign-up and confirmation: the account's start. */
+export function accountRoutes(deps: Deps) {
+  return new Hono<AppEnv>()
+    .post('/signup', requireBody(['json']), validate('json', SignUpBody), async (c) => {
+      const input = c.req.valid('json')
+      // Only these two custom attributes ever reach Cognito: no mass assignment (custom:role=admin).
+      const result = await deps.cognito.signUp({
+        username: input.email,
+        password: input.password,
+        attributes: { email: input.email, 'custom:username': input.username, 'custom:mode': input.mode },
+      })
+      const body: Record<string, unknown> = { user_sub: result.userSub, user_confirmed: result.userConfirmed }
+      if (result.codeDelivery) body.code_delivery = result.codeDelivery
+      // The original handed out a token before the e-mail was confirmed; now only a pool that
+      // confirms at once (e.g. a pre-sign-up trigger) gets one.
+      if (result.userConfirmed) {
+        const grant = await passwordGrant(deps, input.email, input.password)
+        if (grant.kind === 'tokens') Object.assign(body, grant.body)
+        noStore(c)
+      }
+      return c.json(body, 201)
+    })
+
+    // The original clients send the fields as query parameters; JSON and form bodies are accepted too.
+    .post('/confirm', requireBody(['json', 'form'], { optional: true }), async (c) => {
+      const type = c.req.header('Content-Type')
+      const source = isJson(type) ? await c.req.json() : isForm(type) ? { ...c.req.query(), ...(await c.req.parseBody()) } : c.req.query()
+      const input = parseInput(ConfirmInput, source)
+      await deps.cognito.confirmSignUp(input.username, input.confirmation_code)
+      return c.json({ msg: 'User confirmed successfully' })
+    })
+}

@@ -1,0 +1,18 @@
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import type { Deps } from '../env'
+
+const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' }
+
+/** Node and Bun: serves Swagger UI's files from the installed swagger-ui-dist package, read once. */
+export function fileDocsAssets(): NonNullable<Deps['docsAsset']> {
+  const dir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
+  const cache = new Map<string, Promise<Uint8Array>>()
+  return async (file) => {
+    let bytes = cache.get(file)
+    if (!bytes) cache.set(file, (bytes = readFile(join(dir, file))))
+    const type = TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream'
+    return new Response((await bytes) as BodyInit, { headers: { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' } })
+  }
+}

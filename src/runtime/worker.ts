@@ -1,0 +1,32 @@
+import { Hono, type ExecutionContext } from 'hono'
+import { createApp, createDeps } from '../app'
+import { ConfigError, parseConfig } from '../config'
+import { ApiError, errorResponse } from '../http/errors'
+
+type Fetch = (request: Request, env: Record<string, unknown>, ctx?: ExecutionContext) => Response | Promise<Response>
+
+// Configuration is parsed once per isolate: bindings do not change while it lives.
+let cached: { env: unknown; fetch: Fetch } | undefined
+
+function appFor(env: Record<string, unknown>): Fetch {
+  if (cached?.env === env) return cached.fetch
+  let fetch: Fetch
+  try {
+    fetch = createApp(createDeps(parseConfig(env))).fetch
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    // Workers cannot refuse to start: every request answers 500 and the log names the variable.
+    console.error(`configuration error: ${err.message}`)
+    const broken = new Hono().all('*', (c) =>
+      errorResponse(c, new ApiError('server_misconfigured', 'The service is misconfigured; the operator has been told.')),
+    )
+    fetch = broken.fetch
+  }
+  cached = { env, fetch }
+  return fetch
+}
+
+/** Cloudflare Workers: Swagger UI's files are static assets (wrangler.toml), the rest is the app. */
+export default {
+  fetch: (request: Request, env: Record<string, unknown>, ctx?: ExecutionContext) => appFor(env)(request, env, ctx),
+}

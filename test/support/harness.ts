@@ -1,0 +1,76 @@
+// Helpers shared by the tests: the app against the real emulator, and users that go through the real flow.
+import { randomUUID } from 'node:crypto'
+import { inject } from 'vitest'
+import { createApp, createDeps } from '../../src/app'
+import { parseConfig } from '../../src/config'
+import { readConfirmationCode } from '../../src/dev/emulator'
+import type { Deps } from '../../src/env'
+
+export const cognito = () => inject('cognito')
+export const TEST_SECRET = 'test-secret-of-at-least-32-bytes-0123456789'
+
+/** Settings pointing at the test emulator; any of them can be overridden. */
+export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const c = cognito()
+  return {
+    COGNITO_USER_POOL_ID: c.userPoolId,
+    COGNITO_CLIENT_ID: c.clientId,
+    COGNITO_ENDPOINT: c.endpoint,
+    JWT_SECRET: TEST_SECRET,
+    COGNITO_TIMEOUT_MS: '2000',
+    ...overrides,
+  }
+}
+
+/** The app, in process, talking to the real emulator over HTTP. */
+export function testApp(env: Record<string, string | undefined> = {}, deps: Partial<Deps> = {}) {
+  const config = parseConfig(testEnv(env))
+  const d = createDeps(config, { log: () => {}, ...deps })
+  return { app: createApp(d), deps: d, config }
+}
+
+type App = ReturnType<typeof testApp>['app']
+export type Creds = { username: string; email: string; password: string; mode: string }
+
+export const newCreds = (): Creds => {
+  const id = randomUUID().slice(0, 8)
+  return { username: `user-${id}`, email: `user-${id}@example.com`, password: 'Corr3ct-Horse!', mode: 'dark' }
+}
+
+export const jsonPost = (app: App, path: string, body: unknown, headers: Record<string, string> = {}) =>
+  app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) })
+
+export const formPost = (app: App, path: string, fields: Record<string, string> | string, headers: Record<string, string> = {}) =>
+  app.request(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: typeof fields === 'string' ? fields : new URLSearchParams(fields).toString(),
+  })
+
+/** The confirmation code the emulator "e-mailed" to this address. */
+export async function codeFor(email: string): Promise<string> {
+  const c = cognito()
+  const code = await readConfirmationCode(c.dir, c.userPoolId, email)
+  if (!code) throw new Error(`no confirmation code for ${email}`)
+  return code
+}
+
+/** Signs up and confirms a fresh user through the app. */
+export async function confirmedUser(app: App): Promise<Creds> {
+  const creds = newCreds()
+  const signup = await jsonPost(app, '/signup', creds)
+  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`)
+  const code = await codeFor(creds.email)
+  const confirm = await app.request(`/confirm?username=${encodeURIComponent(creds.email)}&confirmation_code=${code}`, { method: 'POST' })
+  if (confirm.status !== 200) throw new Error(`confirm failed: ${confirm.status} ${await confirm.text()}`)
+  return creds
+}
+
+/** Signs in through /signin and returns the token response. */
+export async function signIn(app: App, creds: Creds) {
+  const res = await formPost(app, '/signin', { username: creds.email, password: creds.password })
+  if (res.status !== 200) throw new Error(`signin failed: ${res.status} ${await res.text()}`)
+  return (await res.json()) as { access_token: string; token_type: string; expires_in: number; refresh_token: string }
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` })
