@@ -15,7 +15,7 @@ const port = Number(env.PORT || 8787)
 let emulator: Emulator | undefined
 
 if (!env.COGNITO_USER_POOL_ID) {
-  const dir = join(root, '.cognito-local')
+  const dir = resolve(env.COGNITO_LOCAL_DIR || join(root, '.cognito-local'))
   mkdirSync(dir, { recursive: true })
   const emulatorPort = Number(env.COGNITO_LOCAL_PORT || 9229)
   let codeFor = ''

@@ -1,0 +1,139 @@
+// The Cognito client's parsing of answers and faults. Cognito's own behaviour comes from the real
+// emulator; where no real Cognito can produce a case (hanging, garbage), a real HTTP server on
+// loopback misbehaves in that way.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCognitoClient } from '../src/cognito/client'
+import { classifyErrorAnswer, CognitoError, parseErrorType, toApiError, type CognitoErrorType, type Operation } from '../src/cognito/errors'
+import { secretHash } from '../src/cognito/secret-hash'
+import { parseConfig } from '../src/config'
+import { testEnv } from './support/harness'
+
+let server: Server
+let endpoint = ''
+let handler: (req: IncomingMessage, res: ServerResponse, body: string) => void = () => {}
+const seen: { headers: IncomingMessage['headers']; body: string }[] = []
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => (body += c))
+    req.on('end', () => {
+      seen.push({ headers: req.headers, body })
+      handler(req, res, body)
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+})
+afterAll(() => {
+  server.closeAllConnections()
+  server.close()
+})
+
+const client = (env: Record<string, string> = {}) =>
+  createCognitoClient(parseConfig(testEnv({ COGNITO_ENDPOINT: endpoint, COGNITO_TIMEOUT_MS: '300', ...env })).cognito)
+
+const failureOf = async (p: Promise<unknown>) => {
+  const err = await p.then(() => undefined, (e: unknown) => e)
+  expect(err).toBeInstanceOf(CognitoError)
+  return (err as CognitoError).failure
+}
+
+describe('Cognito error parsing', () => {
+  it.each([
+    ['UsernameExistsException', 'UsernameExistsException'],
+    ['com.amazonaws.cognito#NotAuthorizedException', 'NotAuthorizedException'],
+    ['NotAuthorizedException:http://internal.amazon.com/coral/', 'NotAuthorizedException'],
+    ['aws.cognito#CodeMismatchException:extra', 'CodeMismatchException'],
+  ])('reads %s as %s', (raw, type) => {
+    expect(parseErrorType({ __type: raw })).toBe(type)
+  })
+
+  it('classifies unknown types and missing types without trusting them', () => {
+    expect(classifyErrorAnswer(400, { __type: 'SomethingNewException' })).toEqual({ kind: 'unrecognized', status: 400, type: 'SomethingNewException' })
+    expect(classifyErrorAnswer(500, { __type: 'InternalErrorException' })).toEqual({ kind: 'unrecognized', status: 500, type: 'InternalErrorException' })
+    expect(classifyErrorAnswer(400, { message: 'no type' })).toEqual({ kind: 'malformed', status: 400 })
+    expect(classifyErrorAnswer(503, null)).toEqual({ kind: 'unrecognized', status: 503 })
+  })
+
+  // Every row of API.md's table that Cognito can cause, including those the emulator cannot produce.
+  it.each<[Operation, CognitoErrorType, number, string]>([
+    ['InitiateAuth', 'NotAuthorizedException', 400, 'invalid_grant'],
+    ['InitiateAuth', 'UserNotFoundException', 400, 'invalid_grant'],
+    ['InitiateAuth', 'InvalidPasswordException', 400, 'invalid_grant'],
+    ['InitiateAuth', 'PasswordResetRequiredException', 400, 'invalid_grant'],
+    ['InitiateAuth', 'UserNotConfirmedException', 400, 'user_not_confirmed'],
+    ['SignUp', 'InvalidPasswordException', 400, 'invalid_password'],
+    ['SignUp', 'UsernameExistsException', 400, 'username_exists'],
+    ['SignUp', 'AliasExistsException', 400, 'username_exists'],
+    ['SignUp', 'InvalidParameterException', 400, 'invalid_request'],
+    ['SignUp', 'LimitExceededException', 429, 'too_many_requests'],
+    ['ConfirmSignUp', 'CodeMismatchException', 400, 'invalid_code'],
+    ['ConfirmSignUp', 'ExpiredCodeException', 400, 'expired_code'],
+    ['ConfirmSignUp', 'NotAuthorizedException', 400, 'invalid_code'],
+    ['ConfirmSignUp', 'UserNotFoundException', 400, 'invalid_code'],
+    ['ConfirmSignUp', 'TooManyFailedAttemptsException', 429, 'too_many_requests'],
+    ['RevokeToken', 'NotAuthorizedException', 400, 'invalid_grant'],
+    ['InitiateAuth', 'TooManyRequestsException', 429, 'too_many_requests'],
+    ['InitiateAuth', 'ResourceNotFoundException', 500, 'server_misconfigured'],
+    ['SignUp', 'InvalidLambdaResponseException', 500, 'server_misconfigured'],
+  ])('maps %s %s to %i %s', (op, type, status, code) => {
+    const err = toApiError(new CognitoError(op, { kind: 'rejected', type }))
+    expect([err.status, err.code]).toEqual([status, code])
+    expect(err.description).not.toMatch(/Exception/)
+    if (status === 429) expect(err.extra.headers?.['Retry-After']).toMatch(/^\d+$/)
+  })
+
+  it('maps transport failures to 502 and 504', () => {
+    const map = (failure: ConstructorParameters<typeof CognitoError>[1]) => toApiError(new CognitoError('SignUp', failure)).code
+    expect(map({ kind: 'timeout' })).toBe('upstream_timeout')
+    expect(map({ kind: 'unreachable' })).toBe('upstream_error')
+    expect(map({ kind: 'malformed', status: 200 })).toBe('upstream_error')
+    expect(map({ kind: 'unrecognized', status: 500 })).toBe('upstream_error')
+  })
+})
+
+describe('Cognito client against a misbehaving server', () => {
+  it('gives up after the configured timeout when Cognito never answers', async () => {
+    handler = () => {} // never answers
+    const started = performance.now()
+    expect(await failureOf(client().passwordAuth('a@example.com', 'x'))).toEqual({ kind: 'timeout' })
+    expect(performance.now() - started).toBeLessThan(300 + 1000)
+  })
+
+  it('treats a 5xx that is not JSON as unrecognized, and a success that is not JSON as malformed', async () => {
+    handler = (_, res) => res.writeHead(503).end('<html>busy</html>')
+    expect(await failureOf(client().signUp({ username: 'a', password: 'b', attributes: {} }))).toEqual({ kind: 'unrecognized', status: 503 })
+    handler = (_, res) => res.writeHead(200).end('not json')
+    expect(await failureOf(client().confirmSignUp('a', '123456'))).toEqual({ kind: 'malformed', status: 200 })
+  })
+
+  it('never turns a success of the wrong shape into tokens (fail closed)', async () => {
+    handler = (_, res) => res.writeHead(200).end(JSON.stringify({ AuthenticationResult: { AccessToken: 'x' } }))
+    expect(await failureOf(client().passwordAuth('a@example.com', 'x'))).toEqual({ kind: 'malformed', status: 200 })
+  })
+
+  it('sends SECRET_HASH when a client secret is configured, computed as AWS documents it', async () => {
+    handler = (_, res) => res.writeHead(200).end(JSON.stringify({ UserSub: 'abc', UserConfirmed: false }))
+    seen.length = 0
+    await client({ COGNITO_CLIENT_SECRET: 'the-secret' }).signUp({ username: 'a@example.com', password: 'p', attributes: {} })
+    const sent = JSON.parse(seen[0]!.body)
+    const { createHmac } = await import('node:crypto')
+    const expected = createHmac('sha256', 'the-secret').update(`a@example.com${sent.ClientId}`).digest('base64')
+    expect(sent.SecretHash).toBe(expected)
+    expect(await secretHash('the-secret', 'a@example.com', sent.ClientId)).toBe(expected)
+    expect(seen[0]!.headers['x-amz-target']).toBe('AWSCognitoIdentityProviderService.SignUp')
+    expect(seen[0]!.headers['content-type']).toBe('application/x-amz-json-1.1')
+    expect(seen[0]!.headers.authorization).toBeUndefined()
+  })
+
+  it('signs calls with SigV4 through aws4fetch when AWS credentials are configured', async () => {
+    handler = (_, res) => res.writeHead(200).end('{}')
+    seen.length = 0
+    await client({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }).revokeToken('rt')
+    const auth = String(seen[0]!.headers.authorization)
+    expect(auth).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/local\/cognito-idp\/aws4_request, SignedHeaders=[^,]*x-amz-target[^,]*, Signature=[0-9a-f]{64}$/)
+    expect(seen[0]!.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/)
+  })
+})

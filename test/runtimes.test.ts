@@ -1,0 +1,61 @@
+// Smoke test per runtime: the real Node server, the real Bun server and the Worker under
+// wrangler dev (workerd), each pointed at the real emulator, driven over HTTP.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Runtime } from '../src/dev/runtimes'
+import { codeFor, newCreds, testEnv } from './support/harness'
+import { startRuntime, type Running } from './support/runtime'
+
+describe.each<Runtime>(['node', 'bun', 'workers'])('on %s', (runtime) => {
+  let server: Running
+  beforeAll(async () => {
+    server = await startRuntime(runtime, testEnv())
+  }, 90_000)
+  afterAll(() => server?.stop())
+
+  it('runs sign-up → confirm → sign-in → demo page → sign-out → demo page (401)', async () => {
+    const url = (path: string) => `${server.baseUrl}${path}`
+    const creds = newCreds()
+    const signup = await fetch(url('/signup'), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(creds) })
+    expect(signup.status).toBe(201)
+
+    const code = await codeFor(creds.email)
+    const confirm = await fetch(url(`/confirm?username=${encodeURIComponent(creds.email)}&confirmation_code=${code}`), { method: 'POST' })
+    expect(confirm.status).toBe(200)
+
+    const signin = await fetch(url('/signin'), { method: 'POST', body: new URLSearchParams({ username: creds.email, password: creds.password }) })
+    expect(signin.status).toBe(200)
+    expect(signin.headers.get('cache-control')).toBe('no-store')
+    const { access_token, refresh_token } = (await signin.json()) as { access_token: string; refresh_token: string }
+    const auth = { Authorization: `Bearer ${access_token}` }
+
+    const demo = await fetch(url('/demopage'), { headers: auth })
+    expect(demo.status).toBe(200)
+    expect(await demo.json()).toEqual({ msg: `Hello, ${creds.username}! Welcome to the demo page.` })
+
+    const signout = await fetch(url('/signout'), { method: 'POST', headers: auth, body: new URLSearchParams({ refresh_token }) })
+    expect(signout.status).toBe(200)
+
+    const after = await fetch(url('/demopage'), { headers: auth })
+    expect(after.status).toBe(401)
+    expect(after.headers.get('www-authenticate')).toBe('Bearer realm="api", error="invalid_token"')
+    expect(await after.json()).toMatchObject({ error: 'invalid_token' })
+  })
+
+  it('serves /openapi.json and the Swagger UI files itself', async () => {
+    const doc = await fetch(`${server.baseUrl}/openapi.json`)
+    expect(doc.status).toBe(200)
+    expect(((await doc.json()) as { openapi: string }).openapi).toBe('3.1.0')
+    const html = await (await fetch(`${server.baseUrl}/docs`)).text()
+    for (const [, path] of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
+      const asset = await fetch(`${server.baseUrl}${path}`)
+      expect(asset.status, path).toBe(200)
+      expect((await asset.arrayBuffer()).byteLength, path).toBeGreaterThan(10_000)
+    }
+  })
+
+  it('answers errors as API.md JSON on this runtime too', async () => {
+    const res = await fetch(`${server.baseUrl}/signin`, { method: 'POST', body: new URLSearchParams({ username: 'nobody@example.com', password: 'x' }) })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({ error: 'invalid_grant', error_description: 'Incorrect username or password.' })
+  })
+})

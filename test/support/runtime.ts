@@ -1,0 +1,46 @@
+// Starts the real service under a runtime (Node, Bun, workerd through wrangler dev) for black-box tests.
+import { spawn } from 'node:child_process'
+import { resolve } from 'node:path'
+import { freePort } from '../../src/dev/emulator'
+import { runtimeCommand, type Runtime } from '../../src/dev/runtimes'
+
+export type Running = { baseUrl: string; output: () => string; stop(): Promise<void> }
+
+const root = resolve(import.meta.dirname, '../..')
+
+/** Starts the service and waits until /health answers; fails with the server's output if it does not. */
+export async function startRuntime(runtime: Runtime, env: Record<string, string | undefined>, timeoutMs = 45_000): Promise<Running> {
+  const port = await freePort()
+  const { command, args, env: childEnv } = runtimeCommand(runtime, { root, host: '127.0.0.1', port, inspectorPort: await freePort(), env })
+  // Its own process group, so that stopping it also stops what it started (wrangler's workerd).
+  const child = spawn(command, args, { cwd: root, env: { ...childEnv, CI: 'true', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  let out = ''
+  child.stdout!.on('data', (c) => (out += c))
+  child.stderr!.on('data', (c) => (out += c))
+  const stop = () =>
+    new Promise<void>((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) return done()
+      child.once('exit', () => done())
+      try {
+        process.kill(-child.pid!, 'SIGTERM')
+      } catch {
+        done()
+      }
+    })
+  const baseUrl = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${runtime} exited with ${child.exitCode}:\n${out}`)
+    try {
+      if ((await fetch(`${baseUrl}/health`)).ok) break
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      await stop()
+      throw new Error(`${runtime} did not answer /health within ${timeoutMs} ms:\n${out}`)
+    }
+    await new Promise((r) => setTimeout(r, 150))
+  }
+  return { baseUrl, output: () => out, stop }
+}
