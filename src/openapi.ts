@@ -72,7 +72,11 @@ const inline = (schema: z.ZodType) => {
 
 /** Builds the OpenAPI 3.1 document of every route from the same zod schemas that validate requests. */
 export function openApiDocument(): Record<string, unknown> {
-  const { schemas } = z.toJSONSchema(z.globalRegistry, { io: 'input', uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' })
+  const registry = z.toJSONSchema(z.globalRegistry, { io: 'input', uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' })
+  // Components are plain schemas: an $id in each would change how Swagger UI resolves references.
+  const schemas = Object.fromEntries(
+    Object.entries(registry.schemas).map(([id, { $id: _id, $schema: _schema, ...schema }]) => [id, schema]),
+  )
   const paths: Record<string, Record<string, unknown>> = {}
   for (const r of ROUTES) {
     const responses: Record<string, unknown> = {

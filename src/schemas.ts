@@ -25,7 +25,7 @@ export const SignUpBody = z
     password: text(256),
     mode: text(64).describe('Stored as the custom:mode attribute'),
   })
-  .meta({ id: 'SignUpRequest' })
+  .meta({ id: 'SignUpRequest', examples: [{ username: 'alice', email: 'alice@example.com', password: 'Passw0rd!', mode: 'dark' }] })
 
 export const ConfirmInput = z
   .object({

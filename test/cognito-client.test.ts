@@ -7,7 +7,7 @@ import { createCognitoClient } from '../src/cognito/client'
 import { classifyErrorAnswer, CognitoError, parseErrorType, toApiError, type CognitoErrorType, type Operation } from '../src/cognito/errors'
 import { secretHash } from '../src/cognito/secret-hash'
 import { parseConfig } from '../src/config'
-import { testEnv } from './support/harness'
+import { bearer, formPost, testApp, testEnv } from './support/harness'
 
 let server: Server
 let endpoint = ''
@@ -135,5 +135,40 @@ describe('Cognito client against a misbehaving server', () => {
     const auth = String(seen[0]!.headers.authorization)
     expect(auth).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/local\/cognito-idp\/aws4_request, SignedHeaders=[^,]*x-amz-target[^,]*, Signature=[0-9a-f]{64}$/)
     expect(seen[0]!.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/)
+  })
+})
+
+describe('the app while Cognito misbehaves', () => {
+  it('answers 504 upstream_timeout within the timeout plus a second, while bearer routes keep answering', async () => {
+    handler = () => {} // never answers
+    const { app, deps } = testApp({ COGNITO_ENDPOINT: endpoint, COGNITO_TIMEOUT_MS: '300' })
+    const { token } = await deps.tokens.issue({ sub: 's', email: 'a@example.com', username: 'alice', mode: 'dark' })
+    const started = performance.now()
+    const signin = formPost(app, '/signin', { username: 'a@example.com', password: 'x' })
+    const demo = await app.request('/demopage', { headers: bearer(token) })
+    expect(demo.status).toBe(200)
+    const res = await signin
+    expect(res.status).toBe(504)
+    expect(await res.json()).toEqual({ error: 'upstream_timeout', error_description: 'The user directory did not answer in time.' })
+    expect(performance.now() - started).toBeLessThan(300 + 1000)
+  })
+
+  it('answers 502 upstream_error, without the text Cognito sent, when Cognito answers 5xx', async () => {
+    handler = (_, res) => res.writeHead(500).end(JSON.stringify({ __type: 'InternalErrorException', message: 'secret internals' }))
+    const { app } = testApp({ COGNITO_ENDPOINT: endpoint })
+    const res = await formPost(app, '/signin', { username: 'a@example.com', password: 'x' })
+    expect(res.status).toBe(502)
+    const text = await res.text()
+    expect(JSON.parse(text).error).toBe('upstream_error')
+    expect(text).not.toMatch(/internals|InternalError/)
+  })
+
+  it('answers 429 with Retry-After when Cognito throttles', async () => {
+    handler = (_, res) => res.writeHead(400).end(JSON.stringify({ __type: 'TooManyRequestsException', message: 'Rate exceeded' }))
+    const { app } = testApp({ COGNITO_ENDPOINT: endpoint })
+    const res = await formPost(app, '/signin', { username: 'a@example.com', password: 'x' })
+    expect(res.status).toBe(429)
+    expect(res.headers.get('Retry-After')).toMatch(/^\d+$/)
+    expect((await res.json()).error).toBe('too_many_requests')
   })
 })

@@ -40,6 +40,8 @@ describe('OpenAPI document', () => {
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/(\w+)\/(\w+)"/g)]
     expect(refs.length).toBeGreaterThan(10)
     for (const [, kind, name] of refs) expect((doc.components as Record<string, Record<string, unknown>>)[kind!]).toHaveProperty(name!)
+    // An $id or $schema inside a component would make Swagger UI resolve references against it.
+    expect(JSON.stringify(doc.components.schemas)).not.toMatch(/"\$id"|"\$schema"/)
   })
 })
 

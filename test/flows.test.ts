@@ -366,3 +366,16 @@ describe('Cognito faults and misconfiguration', () => {
     expect(JSON.stringify(lines)).toMatch(/ResourceNotFoundException/)
   })
 })
+
+describe('confirm, from Swagger UI', () => {
+  it('uses the query parameters when a client sends them along with an example body', async () => {
+    const creds = newCreds()
+    await jsonPost(app, '/signup', creds)
+    const code = await codeFor(creds.email)
+    const res = await jsonPost(app, `/confirm?username=${encodeURIComponent(creds.email)}&confirmation_code=${code}`, {
+      username: 'string',
+      confirmation_code: 'string',
+    })
+    expect(res.status).toBe(200)
+  })
+})

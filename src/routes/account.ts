@@ -27,10 +27,15 @@ export function accountRoutes(deps: Deps) {
       return c.json(body, 201)
     })
 
-    // The original clients send the fields as query parameters; JSON and form bodies are accepted too.
+    // The original clients send the fields as query parameters; a JSON or form body works too.
+    // The query wins when it has them: Swagger UI sends its example body along with the query.
     .post('/confirm', requireBody(['json', 'form'], { optional: true }), async (c) => {
+      const query = c.req.query()
       const type = c.req.header('Content-Type')
-      const source = isJson(type) ? await c.req.json() : isForm(type) ? { ...c.req.query(), ...(await c.req.parseBody()) } : c.req.query()
+      const source =
+        'username' in query || 'confirmation_code' in query
+          ? query
+          : isJson(type) ? await c.req.json() : isForm(type) ? await c.req.parseBody() : query
       const input = parseInput(ConfirmInput, source)
       await deps.cognito.confirmSignUp(input.username, input.confirmation_code)
       return c.json({ msg: 'User confirmed successfully' })
