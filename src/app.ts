@@ -10,8 +10,9 @@ import { accountRoutes } from './routes/account'
 import { docsRoutes } from './routes/docs'
 import { sessionRoutes } from './routes/session'
 import { userRoutes } from './routes/user'
-import { createAccessTokens } from './tokens/access-token'
-import { memoryRevocations } from './tokens/revocations'
+import { memoryRevocations, StoreUnavailable } from './stores/revocations'
+import { appTokenVerifier, createAccessTokens } from './tokens/access-token'
+import { cognitoTokenVerifier } from './tokens/cognito-verifier'
 
 /** Default body limit: API.md's requests are a few hundred bytes. */
 const MAX_BODY_BYTES = 16 * 1024
@@ -20,11 +21,14 @@ const MAX_BODY_BYTES = 16 * 1024
 export function createDeps(config: Config, overrides: Partial<Deps> & { fetch?: typeof fetch } = {}): Deps {
   const { fetch, ...rest } = overrides
   const now = rest.now ?? (() => Date.now())
+  const tokens = createAccessTokens(config.jwt, now)
   return {
     config,
     now,
     cognito: createCognitoClient(config.cognito, { fetch }),
-    tokens: createAccessTokens(config.jwt, now),
+    tokens,
+    // Each mode accepts its own tokens only: ours are HS256, Cognito's RS256 from the pool's JWKS.
+    verifier: config.tokenMode === 'cognito' ? cognitoTokenVerifier(config.cognito, { now, fetch }) : appTokenVerifier(tokens),
     revocations: memoryRevocations(now),
     log: (line) => console.log(JSON.stringify(line)),
     ...rest,
@@ -80,6 +84,10 @@ function toClientError(err: Error, deps: Deps): ApiError {
       deps.log({ level: 'error', msg: err.message, operation: err.operation, failure: err.failure.kind })
     }
     return apiError
+  }
+  if (err instanceof StoreUnavailable) {
+    deps.log({ level: 'error', msg: err.message, store: deps.revocations.kind })
+    return new ApiError('upstream_error', 'The revocation store could not be reached.', { cause: err })
   }
   if (err instanceof HTTPException && err.status === 400) {
     // hono's validator: a body that is not JSON or not a form.

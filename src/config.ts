@@ -9,10 +9,15 @@ export type Config = {
     region: string
     endpoint: string
     timeoutMs: number
+    /** The `iss` of the pool's tokens; the JWKS is under it. */
+    issuer: string
     credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
   }
   jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number }
-  tokenMode: 'app'
+  /** `app`: the service signs its own access tokens. `cognito`: it hands out and checks Cognito's. */
+  tokenMode: 'app' | 'cognito'
+  /** How long a signed-out sign-in's refresh token stays refused here: Cognito's refresh token lifetime. */
+  refreshTokenTtlSeconds: number
 }
 
 /** Thrown at start when a variable is missing or wrong; the message names it, never its value. */
@@ -39,6 +44,7 @@ const schema = z.object({
   COGNITO_REGION: optional.pipe(z.string().regex(/^[a-z0-9-]+$/, 'must be a region name').optional()),
   COGNITO_ENDPOINT: optional.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
   COGNITO_TIMEOUT_MS: integer(100, 60_000, 5000),
+  COGNITO_ISSUER: optional.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
   AWS_ACCESS_KEY_ID: optional,
   AWS_SECRET_ACCESS_KEY: optional,
   AWS_SESSION_TOKEN: optional,
@@ -49,7 +55,9 @@ const schema = z.object({
   JWT_ISSUER: optional.pipe(z.string().default('edge-auth-gateway')),
   JWT_AUDIENCE: optional.pipe(z.string().default('api')),
   ACCESS_TOKEN_TTL_SECONDS: integer(60, 86_400, 900),
-  TOKEN_MODE: optional.pipe(z.enum(['app'], { error: 'must be "app"' }).default('app')),
+  // Cognito's default refresh token lifetime is 30 days.
+  REFRESH_TOKEN_TTL_SECONDS: integer(60, 10 * 365 * 86_400, 30 * 86_400),
+  TOKEN_MODE: optional.pipe(z.enum(['app', 'cognito'], { error: 'must be "app" or "cognito"' }).default('app')),
 })
 
 /** Parses environment variables (or Worker bindings) into a Config; throws ConfigError naming the first bad variable. */
@@ -64,19 +72,23 @@ export function parseConfig(env: Record<string, unknown>): Config {
     throw new ConfigError('AWS_SECRET_ACCESS_KEY and AWS_ACCESS_KEY_ID must be set together')
   }
   const region = v.COGNITO_REGION ?? POOL_ID.exec(v.COGNITO_USER_POOL_ID)![1]!
+  const endpoint = (v.COGNITO_ENDPOINT ?? `https://cognito-idp.${region}.amazonaws.com`).replace(/\/+$/, '')
   return {
     cognito: {
       userPoolId: v.COGNITO_USER_POOL_ID,
       clientId: v.COGNITO_CLIENT_ID,
       clientSecret: v.COGNITO_CLIENT_SECRET,
       region,
-      endpoint: (v.COGNITO_ENDPOINT ?? `https://cognito-idp.${region}.amazonaws.com`).replace(/\/+$/, ''),
+      endpoint,
       timeoutMs: v.COGNITO_TIMEOUT_MS,
+      // https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
+      issuer: (v.COGNITO_ISSUER ?? `${endpoint}/${v.COGNITO_USER_POOL_ID}`).replace(/\/+$/, ''),
       credentials: v.AWS_ACCESS_KEY_ID
         ? { accessKeyId: v.AWS_ACCESS_KEY_ID, secretAccessKey: v.AWS_SECRET_ACCESS_KEY!, sessionToken: v.AWS_SESSION_TOKEN }
         : undefined,
     },
     jwt: { secret: v.JWT_SECRET, issuer: v.JWT_ISSUER, audience: v.JWT_AUDIENCE, ttlSeconds: v.ACCESS_TOKEN_TTL_SECONDS },
     tokenMode: v.TOKEN_MODE,
+    refreshTokenTtlSeconds: v.REFRESH_TOKEN_TTL_SECONDS,
   }
 }

@@ -1,7 +1,8 @@
 import type { CognitoClient } from './cognito/client'
 import type { Config } from './config'
-import type { AccessClaims, AccessTokens } from './tokens/access-token'
-import type { RevocationStore } from './tokens/revocations'
+import type { RevocationStore } from './stores/revocations'
+import type { AccessTokens } from './tokens/access-token'
+import type { BearerVerifier, Principal } from './tokens/principal'
 
 /** One JSON log line; callers never put credentials in it. */
 export type Logger = (line: Record<string, unknown>) => void
@@ -10,7 +11,10 @@ export type Logger = (line: Record<string, unknown>) => void
 export type Deps = {
   config: Config
   cognito: CognitoClient
+  /** Issues the service's own access tokens (app mode). */
   tokens: AccessTokens
+  /** Checks bearer tokens: the service's own, or Cognito's in cognito mode. */
+  verifier: BearerVerifier
   revocations: RevocationStore
   /** Milliseconds since the epoch. */
   now: () => number
@@ -22,5 +26,5 @@ export type Deps = {
 /** The Hono environment threaded through the app, middleware and routes. */
 export type AppEnv = {
   Bindings: Record<string, unknown>
-  Variables: { claims: AccessClaims }
+  Variables: { principal: Principal; token: string }
 }

@@ -3,7 +3,8 @@ import { createHmac } from 'node:crypto'
 import { sign } from 'hono/jwt'
 import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../src/config'
-import { createAccessTokens, InvalidToken } from '../src/tokens/access-token'
+import { createAccessTokens } from '../src/tokens/access-token'
+import { InvalidToken } from '../src/tokens/principal'
 import { TEST_SECRET, testEnv } from './support/harness'
 
 const config = parseConfig(testEnv()).jwt

@@ -63,7 +63,7 @@ describe('configuration', () => {
     [{ COGNITO_ENDPOINT: 'ftp://x' }, 'COGNITO_ENDPOINT must be an http(s) URL'],
     [{ ACCESS_TOKEN_TTL_SECONDS: 'soon' }, 'ACCESS_TOKEN_TTL_SECONDS must be a number'],
     [{ ACCESS_TOKEN_TTL_SECONDS: '10' }, 'ACCESS_TOKEN_TTL_SECONDS must be at least 60'],
-    [{ TOKEN_MODE: 'magic' }, 'TOKEN_MODE must be "app"'],
+    [{ TOKEN_MODE: 'magic' }, 'TOKEN_MODE must be "app" or "cognito"'],
     [{ AWS_ACCESS_KEY_ID: 'AKID' }, 'AWS_SECRET_ACCESS_KEY and AWS_ACCESS_KEY_ID must be set together'],
   ])('refuses %j with one line naming the variable', (change, message) => {
     expect(errorOf({ ...base, ...change })).toBe(message)

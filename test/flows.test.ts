@@ -168,6 +168,8 @@ describe('sign-in', () => {
       iat: expect.any(Number),
       exp: expect.any(Number),
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      // The sign-in this token belongs to: a hash of its refresh token, so sign-out can end both.
+      sid: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
     })
     expect(claims.iat).toBeGreaterThanOrEqual(before)
     expect(claims.exp - claims.iat).toBe(900)

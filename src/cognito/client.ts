@@ -42,6 +42,10 @@ const AuthAnswer = z.union([
   }),
 ])
 const Empty = z.object({})
+const GetUserAnswer = z.object({
+  Username: z.string(),
+  UserAttributes: z.array(z.object({ Name: z.string(), Value: z.string() })),
+})
 
 type Deps = { fetch?: typeof fetch }
 
@@ -137,6 +141,47 @@ export function createCognitoClient(config: Config['cognito'], deps: Deps = {}) 
         AuthAnswer,
       )
       return toOutcome(a)
+    },
+
+    /**
+     * REFRESH_TOKEN_AUTH. With a client secret, SECRET_HASH is computed over the user's Cognito
+     * username (for e-mail pools, the `sub`), which the service keeps with the refresh token.
+     */
+    async refreshAuth(refreshToken: string, cognitoUsername: string): Promise<AuthOutcome> {
+      const hash = await withSecretHash(cognitoUsername)
+      const a = await call(
+        'InitiateAuth',
+        {
+          ClientId: config.clientId,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: {
+            REFRESH_TOKEN: refreshToken,
+            ...(hash.SecretHash ? { SECRET_HASH: hash.SecretHash, USERNAME: cognitoUsername } : {}),
+          },
+        },
+        AuthAnswer,
+      )
+      return toOutcome(a)
+    },
+
+    /** GlobalSignOut with the user's own Cognito access token: every refresh token of the user stops working. */
+    async globalSignOut(accessToken: string): Promise<void> {
+      await call('GlobalSignOut', { AccessToken: accessToken }, Empty)
+    },
+
+    /** Whether admin operations (SigV4-signed) are available. */
+    canAdmin: signer !== undefined,
+
+    /** AdminUserGlobalSignOut (needs AWS credentials): ends every session of the user. */
+    async adminUserGlobalSignOut(username: string): Promise<void> {
+      if (!signer) throw new Error('AdminUserGlobalSignOut needs AWS credentials')
+      await call('AdminUserGlobalSignOut', { UserPoolId: config.userPoolId, Username: username }, Empty)
+    },
+
+    /** GetUser with the user's Cognito access token: Cognito checks the token and answers the attributes. */
+    async getUser(accessToken: string): Promise<Record<string, string>> {
+      const a = await call('GetUser', { AccessToken: accessToken }, GetUserAnswer)
+      return Object.fromEntries(a.UserAttributes.map((attr) => [attr.Name, attr.Value]))
     },
 
     /** RevokeToken (RFC 7009 in Cognito's terms): the refresh token and the tokens issued from it stop working. */

@@ -6,6 +6,10 @@ export type Operation =
   | 'ConfirmSignUp'
   | 'InitiateAuth'
   | 'RevokeToken'
+  | 'GlobalSignOut'
+  | 'AdminUserGlobalSignOut'
+  | 'GetUser'
+  | 'JWKS' // not an operation: the pool's signing keys, fetched for TOKEN_MODE=cognito
 
 // Cognito's `__type` names that mean something to us, grouped as SECURITY.md classifies them.
 const USER_FAULTS = [

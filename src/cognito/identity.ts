@@ -6,6 +6,7 @@ const IdTokenClaims = z.object({
   sub: z.string().min(1),
   email: z.string().min(1),
   token_use: z.literal('id'),
+  'cognito:username': z.string().min(1).optional(),
   'custom:username': z.string().optional(),
   'custom:mode': z.string().optional(),
 })
@@ -15,7 +16,7 @@ const IdTokenClaims = z.object({
  * not verified here: it came straight from Cognito over the connection we opened, and it is never
  * accepted from a client. A token of the wrong shape fails closed, as a malformed answer.
  */
-export function identityFromIdToken(idToken: string): Identity {
+export function identityFromIdToken(idToken: string): Identity & { cognitoUsername: string } {
   const claims = IdTokenClaims.safeParse(decodePayload(idToken))
   if (!claims.success) throw new CognitoError('InitiateAuth', { kind: 'malformed', status: 200 })
   const c = claims.data
@@ -24,10 +25,12 @@ export function identityFromIdToken(idToken: string): Identity {
     email: c.email,
     username: c['custom:username'] ?? c.email,
     mode: c['custom:mode'] ?? '',
+    cognitoUsername: c['cognito:username'] ?? c.sub,
   }
 }
 
-function decodePayload(jwt: string): unknown {
+/** The payload of a JWT, not verified; undefined if it is not JSON. */
+export function decodePayload(jwt: string): unknown {
   const part = jwt.split('.')[1]
   if (!part) return undefined
   try {

@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
+import { TSX_LOADER } from './runtimes'
 
 export type Emulator = { endpoint: string; process: ChildProcess; stop(): Promise<void> }
 export type Pool = { userPoolId: string; clientId: string }
@@ -22,13 +22,14 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts cognito-local with its data in `dir` (it writes `dir/.cognito`), and waits until it answers.
+ * Starts cognito-local (with the operations cognito-local.ts adds) with its data in `dir` (it writes `dir/.cognito`), and waits until it answers.
  * `onOutput` gets its console lines, where confirmation codes are "delivered".
  */
 export async function startEmulator(options: { dir: string; port: number; host?: string; onOutput?: (line: string) => void }): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1'
-  const bin = join(dirname(createRequire(import.meta.url).resolve('cognito-local/package.json')), 'lib/bin/start.js')
-  const child = spawn(process.execPath, [bin], {
+  // cognito-local plus the operations it lacks (see cognito-local.ts).
+  const script = join(import.meta.dirname, 'cognito-local.ts')
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, script], {
     cwd: options.dir,
     env: { ...process.env, PORT: String(options.port), HOST: host, NODE_NO_WARNINGS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

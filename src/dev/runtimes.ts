@@ -1,5 +1,10 @@
 // How to run the service under each runtime: shared by `npm start`/`dev`/`start:bun` and the tests.
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+/** `node --import <this>` runs TypeScript files, whatever the working directory. */
+export const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 export type Runtime = 'node' | 'bun' | 'workers'
 
@@ -16,7 +21,7 @@ export function runtimeCommand(
   switch (runtime) {
     case 'node':
       // One process (no wrapper), so that stopping its PID stops the server.
-      return { command: process.execPath, args: ['--import', 'tsx', join(options.root, 'src/runtime/node.ts')], env }
+      return { command: process.execPath, args: ['--import', TSX_LOADER, join(options.root, 'src/runtime/node.ts')], env }
     case 'bun':
       return { command: bin('bun'), args: ['run', join(options.root, 'src/runtime/bun.ts')], env }
     case 'workers': {

@@ -1,43 +1,49 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv, Deps } from '../env'
-import { InvalidToken } from '../tokens/access-token'
+import { accessTokenKey } from '../stores/revocations'
+import { InvalidToken } from '../tokens/principal'
 import { ApiError } from './errors'
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
-// Our tokens are a few hundred bytes; anything far larger is refused before any crypto runs.
-const MAX_TOKEN_LENGTH = 4096
+// Our tokens are a few hundred bytes, Cognito's about 1 KB; anything far larger is refused before any crypto runs.
+const MAX_TOKEN_LENGTH = 8192
+
+/** The 401 for a bad token (RFC 6750 §3.1), also used where Cognito refuses a token we passed on. */
+export const invalidToken = (realm: string, cause?: unknown) =>
+  new ApiError('invalid_token', 'The access token is invalid, expired or revoked.', {
+    headers: { 'WWW-Authenticate': `Bearer realm="${realm}", error="invalid_token"` },
+    cause,
+  })
 
 /**
  * Requires a valid, unrevoked access token in the Authorization header (never the query string,
- * RFC 6750 §2.3) and puts its claims in `c.var.claims`. With `allowRevoked`, a revoked but
- * otherwise valid token passes: sign-out uses it so that signing out twice is harmless.
+ * RFC 6750 §2.3) and puts who it speaks for in `c.var.principal`. With `allowRevoked`, a revoked
+ * but otherwise valid token passes: sign-out uses it so that signing out twice is harmless.
  */
-export function bearerAuth(deps: Pick<Deps, 'tokens' | 'revocations' | 'config'>, options: { allowRevoked?: boolean } = {}) {
-  const realm = `Bearer realm="${deps.config.jwt.audience}"`
+export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config'>, options: { allowRevoked?: boolean } = {}) {
+  const realm = deps.config.jwt.audience
   // RFC 6750 §3.1: a request without credentials gets no error code; one with bad credentials gets invalid_token.
   const missing = () =>
-    new ApiError('unauthorized', 'A bearer token is required.', { headers: { 'WWW-Authenticate': realm } })
-  const invalid = (cause?: unknown) =>
-    new ApiError('invalid_token', 'The access token is invalid, expired or revoked.', {
-      headers: { 'WWW-Authenticate': `${realm}, error="invalid_token"` },
-      cause,
-    })
+    new ApiError('unauthorized', 'A bearer token is required.', { headers: { 'WWW-Authenticate': `Bearer realm="${realm}"` } })
+  const invalid = (cause?: unknown) => invalidToken(realm, cause)
 
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('Authorization')
     if (!header || !/^bearer(\s|$)/i.test(header)) throw missing()
     const match = BEARER.exec(header)
     if (!match || match[1]!.length > MAX_TOKEN_LENGTH) throw invalid()
-    let claims
+    const token = match[1]!
+    let principal
     try {
-      claims = await deps.tokens.verify(match[1]!)
+      principal = await deps.verifier.verify(token)
     } catch (err) {
       if (err instanceof InvalidToken) throw invalid(err)
       throw err
     }
-    if (!options.allowRevoked && (await deps.revocations.isRevoked(claims.jti))) throw invalid(new InvalidToken('revoked'))
-    c.set('claims', claims)
+    if (!options.allowRevoked && (await deps.revocations.isRevoked(accessTokenKey(principal.jti)))) throw invalid(new InvalidToken('revoked'))
+    c.set('principal', principal)
+    c.set('token', token)
     await next()
   })
 }

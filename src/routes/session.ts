@@ -5,7 +5,10 @@ import { bearerAuth } from '../http/bearer'
 import { ApiError } from '../http/errors'
 import { isJson, parseInput, requireBody, validate } from '../http/validate'
 import { PasswordForm, SignOutBody, TokenForm } from '../schemas'
-import { noStore, passwordGrant } from '../tokens/grant'
+import { accessTokenKey, sessionKey } from '../stores/revocations'
+import { noStore, passwordGrant, refreshGrant } from '../tokens/grant'
+import type { Principal } from '../tokens/principal'
+import { unwrapRefreshToken } from '../tokens/refresh-token'
 
 /** Sign-in (the original's OAuth2 password form), the token endpoint, and sign-out. */
 export function sessionRoutes(deps: Deps) {
@@ -26,44 +29,72 @@ export function sessionRoutes(deps: Deps) {
     // client_secret and scope are accepted and ignored (this service has one public client).
     .post('/token', requireBody(['form']), validate('form', TokenForm), async (c) => {
       const form = c.req.valid('form')
-      if (form.grant_type !== 'password') throw unsupportedGrant()
-      const fields: Record<string, string> = {}
-      if (!form.username) fields.username = 'is required'
-      if (!form.password) fields.password = 'is required'
-      if (!form.username || !form.password) {
-        throw new ApiError('invalid_request', 'The password grant needs a username and a password.', { fields })
+      switch (form.grant_type) {
+        case 'password': {
+          requireParams({ username: form.username, password: form.password })
+          return signIn(c, form.username!, form.password!)
+        }
+        case 'refresh_token': {
+          requireParams({ refresh_token: form.refresh_token })
+          const body = await refreshGrant(deps, form.refresh_token!)
+          noStore(c)
+          return c.json(body)
+        }
+        default:
+          throw unsupportedGrant()
       }
-      return signIn(c, form.username, form.password)
     })
 
     .post('/signout', bearerAuth(deps, { allowRevoked: true }), requireBody(['json', 'form'], { optional: true }), async (c) => {
       const type = c.req.header('Content-Type')
       const raw = isJson(type) ? await c.req.json() : type ? await c.req.parseBody() : {}
       const { refresh_token } = parseInput(SignOutBody, raw)
-      const claims = c.var.claims
-      // Cognito first: if it fails, nothing is revoked yet and the client can simply try again.
-      if (refresh_token) await revokeRefreshToken(deps, refresh_token)
-      await deps.revocations.revoke(claims.jti, claims.exp)
+      await signOut(deps, c.var.principal, c.var.token, refresh_token)
       noStore(c)
       return c.json({ msg: 'User signed out successfully' })
     })
 }
 
 const unsupportedGrant = () =>
-  new ApiError('unsupported_grant_type', 'Only grant_type=password is supported here.')
+  new ApiError('unsupported_grant_type', 'Supported grant types: password, refresh_token.')
+
+/** RFC 6749 §5.2: a grant without a parameter it requires is an invalid_request. */
+function requireParams(params: Record<string, string | undefined>): void {
+  const fields = Object.fromEntries(Object.entries(params).filter(([, v]) => !v).map(([k]) => [k, 'is required']))
+  if (Object.keys(fields).length) throw new ApiError('invalid_request', 'A parameter this grant requires is missing.', { fields })
+}
 
 /**
- * RFC 7009 §2.2: a token that is already invalid is not an error for revocation. Faults of
- * Cognito itself (down, throttling, misconfiguration) still are.
+ * Ends a sign-in: at Cognito first (if that fails, nothing is revoked yet and the client can try
+ * again), then here: this access token until it expires, and this sign-in's refresh token.
+ * Signing out a token that is already signed out does nothing more and succeeds.
  */
-async function revokeRefreshToken(deps: Deps, token: string): Promise<void> {
+async function signOut(deps: Deps, principal: Principal, bearerToken: string, refreshToken: string | undefined) {
+  if (await deps.revocations.isRevoked(accessTokenKey(principal.jti))) return
+  const nowSeconds = Math.floor(deps.now() / 1000)
+  if (refreshToken) {
+    // Only this sign-in; a refresh token that is not one of ours is simply not valid (RFC 7009 §2.2).
+    const parts = unwrapRefreshToken(refreshToken)
+    if (parts) await alreadyInvalidIsFine(deps.cognito.revokeToken(parts.token))
+  } else if (deps.config.tokenMode === 'cognito') {
+    // The bearer is Cognito's own access token: what the original tried to do with its own JWT.
+    await alreadyInvalidIsFine(deps.cognito.globalSignOut(bearerToken))
+  } else if (deps.cognito.canAdmin) {
+    await alreadyInvalidIsFine(deps.cognito.adminUserGlobalSignOut(principal.sub))
+  }
+  if (principal.sid) await deps.revocations.revoke(sessionKey(principal.sid), nowSeconds + deps.config.refreshTokenTtlSeconds)
+  await deps.revocations.revoke(accessTokenKey(principal.jti), principal.exp)
+}
+
+/** Cognito saying a token is already invalid is what sign-out wanted; its other faults still count. */
+async function alreadyInvalidIsFine(call: Promise<void>): Promise<void> {
   try {
-    await deps.cognito.revokeToken(token)
+    await call
   } catch (err) {
     const f = err instanceof CognitoError ? err.failure : undefined
     const alreadyInvalid =
       f?.kind === 'rejected' &&
-      (f.type === 'NotAuthorizedException' || f.type === 'InvalidParameterException' || f.type === 'UnsupportedTokenTypeException')
+      (f.type === 'NotAuthorizedException' || f.type === 'InvalidParameterException' || f.type === 'UnsupportedTokenTypeException' || f.type === 'UserNotFoundException')
     if (!alreadyInvalid) throw err
   }
 }

@@ -1,15 +1,26 @@
 import { Hono } from 'hono'
+import { CognitoError } from '../cognito/errors'
 import type { AppEnv, Deps } from '../env'
-import { bearerAuth } from '../http/bearer'
+import { bearerAuth, invalidToken } from '../http/bearer'
 
-/** Routes that only need a valid bearer token: no Cognito call on the hot path. */
+/** Routes that need a valid bearer token; /demopage makes no Cognito call. */
 export function userRoutes(deps: Deps) {
   const auth = bearerAuth(deps)
   return new Hono<AppEnv>()
-    .get('/demopage', auth, (c) => c.json({ msg: `Hello, ${c.var.claims.username}! Welcome to the demo page.` }))
-    .get('/me', auth, (c) => {
-      const { sub, email, username, mode } = c.var.claims
+    .get('/demopage', auth, (c) => c.json({ msg: `Hello, ${c.var.principal.username}! Welcome to the demo page.` }))
+    .get('/me', auth, async (c) => {
+      const p = c.var.principal
       c.header('Cache-Control', 'no-store')
-      return c.json({ sub, email, username, mode })
+      if (p.email !== undefined) return c.json({ sub: p.sub, email: p.email, username: p.username, mode: p.mode ?? '' })
+      // Cognito's access tokens carry no attributes: ask Cognito, which also checks the token once more.
+      let attrs: Record<string, string>
+      try {
+        attrs = await deps.cognito.getUser(c.var.token)
+      } catch (err) {
+        const f = err instanceof CognitoError ? err.failure : undefined
+        if (f?.kind === 'rejected' && f.type === 'NotAuthorizedException') throw invalidToken(deps.config.jwt.audience, err)
+        throw err
+      }
+      return c.json({ sub: p.sub, email: attrs.email ?? '', username: attrs['custom:username'] ?? p.username, mode: attrs['custom:mode'] ?? '' })
     })
 }

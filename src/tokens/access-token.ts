@@ -1,20 +1,16 @@
 import { sign, verify } from 'hono/jwt'
 import * as z from 'zod'
 import type { Config } from '../config'
+import { InvalidToken, type BearerVerifier, type Principal } from './principal'
 
 /** Who a token speaks for: taken from Cognito at sign-in. */
 export type Identity = { sub: string; email: string; username: string; mode: string }
 
-export type AccessClaims = Identity & { iss: string; aud: string; iat: number; exp: number; jti: string }
-
-/** Any reason a bearer token is refused; the client only ever learns `invalid_token`. */
-export class InvalidToken extends Error {
-  override name = 'InvalidToken'
-}
+export type AccessClaims = Identity & { iss: string; aud: string; iat: number; exp: number; jti: string; sid?: string }
 
 const ALG = 'HS256'
 // Clocks of several instances drift a little; a token is not "from the future" within this.
-const CLOCK_SKEW_SECONDS = 5
+export const CLOCK_SKEW_SECONDS = 5
 
 /**
  * Issues and verifies the service's own access tokens with hono/jwt: HS256 pinned, the HMAC key
@@ -40,26 +36,31 @@ export function createAccessTokens(config: Config['jwt'], now: () => number) {
     exp: z.int(),
     jti: z.string().min(1).max(128),
     nbf: z.int().optional(),
+    sid: z.string().max(64).optional(),
   })
 
   return {
     ttlSeconds: config.ttlSeconds,
 
     /** Signs a fresh token for the identity, with a unique `jti` so that it can be revoked alone. */
-    async issue(identity: Identity): Promise<{ token: string; claims: AccessClaims }> {
+    async issue(identity: Identity, sid?: string): Promise<{ token: string; claims: AccessClaims }> {
       const iat = Math.floor(now() / 1000)
       const claims: AccessClaims = {
-        ...identity,
+        sub: identity.sub,
+        email: identity.email,
+        username: identity.username,
+        mode: identity.mode,
         iss: config.issuer,
         aud: config.audience,
         iat,
         exp: iat + config.ttlSeconds,
         jti: crypto.randomUUID(),
+        ...(sid ? { sid } : {}),
       }
       return { token: await sign(claims, await key, ALG), claims }
     },
 
-    /** Verifies signature and claims; throws InvalidToken whatever the reason (the cause keeps it). */
+    /** Verifies signature and claims; throws InvalidToken whatever the reason. */
     async verify(token: string): Promise<AccessClaims> {
       let payload: unknown
       try {
@@ -71,15 +72,29 @@ export function createAccessTokens(config: Config['jwt'], now: () => number) {
       }
       const parsed = Claims.safeParse(payload)
       if (!parsed.success) throw new InvalidToken('claims missing or of the wrong type')
-      const c = parsed.data
-      const nowSeconds = Math.floor(now() / 1000)
-      if (c.exp <= nowSeconds) throw new InvalidToken('expired')
-      if (c.iat > nowSeconds + CLOCK_SKEW_SECONDS) throw new InvalidToken('issued in the future')
-      if (c.nbf !== undefined && c.nbf > nowSeconds + CLOCK_SKEW_SECONDS) throw new InvalidToken('not yet valid')
-      const { nbf: _nbf, ...claims } = c
+      const { nbf, ...claims } = parsed.data
+      checkTimes(claims, nbf, now)
       return claims
     },
   }
 }
 
+/** exp, iat and nbf against the injected clock (RFC 7519 §4.1.4–6). */
+export function checkTimes(c: { exp: number; iat: number }, nbf: number | undefined, now: () => number): void {
+  const nowSeconds = Math.floor(now() / 1000)
+  if (c.exp <= nowSeconds) throw new InvalidToken('expired')
+  if (c.iat > nowSeconds + CLOCK_SKEW_SECONDS) throw new InvalidToken('issued in the future')
+  if (nbf !== undefined && nbf > nowSeconds + CLOCK_SKEW_SECONDS) throw new InvalidToken('not yet valid')
+}
+
 export type AccessTokens = ReturnType<typeof createAccessTokens>
+
+/** Bearer verification in app mode: the service's own tokens only. */
+export function appTokenVerifier(tokens: AccessTokens): BearerVerifier {
+  return {
+    async verify(token): Promise<Principal> {
+      const c = await tokens.verify(token)
+      return { sub: c.sub, username: c.username, email: c.email, mode: c.mode, jti: c.jti, exp: c.exp, sid: c.sid }
+    },
+  }
+}

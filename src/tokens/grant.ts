@@ -1,16 +1,24 @@
 import type { Context } from 'hono'
-import { identityFromIdToken } from '../cognito/identity'
+import type { AuthOutcome } from '../cognito/client'
+import { CognitoError } from '../cognito/errors'
+import { decodePayload, identityFromIdToken } from '../cognito/identity'
 import type { Deps } from '../env'
+import { ApiError } from '../http/errors'
+import { sessionKey } from '../stores/revocations'
+import { sessionId, unwrapRefreshToken, wrapRefreshToken } from './refresh-token'
 
 export type TokenBody = { access_token: string; token_type: 'bearer'; expires_in: number; refresh_token?: string }
 export type ChallengeBody = { challenge_name: string; session: string; parameters: Record<string, string> }
 export type Grant = { kind: 'tokens'; body: TokenBody } | { kind: 'challenge'; body: ChallengeBody }
 
+type GrantDeps = Pick<Deps, 'cognito' | 'tokens' | 'config' | 'revocations' | 'now'>
+type Tokens = Extract<AuthOutcome, { kind: 'tokens' }>
+
 /**
  * The password grant (RFC 6749 §4.3) shared by /signin, /token and sign-up: Cognito checks the
- * password, the service signs its own access token, and the refresh token stays Cognito's.
+ * password; the access token is the service's own (or Cognito's, in cognito mode).
  */
-export async function passwordGrant(deps: Pick<Deps, 'cognito' | 'tokens'>, username: string, password: string): Promise<Grant> {
+export async function passwordGrant(deps: GrantDeps, username: string, password: string): Promise<Grant> {
   const outcome = await deps.cognito.passwordAuth(username, password)
   if (outcome.kind === 'challenge') {
     return {
@@ -18,10 +26,47 @@ export async function passwordGrant(deps: Pick<Deps, 'cognito' | 'tokens'>, user
       body: { challenge_name: outcome.challengeName, session: outcome.session, parameters: outcome.parameters },
     }
   }
-  const { token } = await deps.tokens.issue(identityFromIdToken(outcome.idToken))
-  const body: TokenBody = { access_token: token, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds }
-  if (outcome.refreshToken) body.refresh_token = outcome.refreshToken
-  return { kind: 'tokens', body }
+  return { kind: 'tokens', body: await tokenBody(deps, outcome, outcome.refreshToken) }
+}
+
+const badRefreshToken = () => new ApiError('invalid_grant', 'The refresh token is invalid, expired or revoked.')
+
+/**
+ * The refresh grant (RFC 6749 §6) through Cognito's REFRESH_TOKEN_AUTH: a user disabled or
+ * signed out at Cognito cannot refresh, nor can a sign-in that was signed out here.
+ */
+export async function refreshGrant(deps: GrantDeps, refreshToken: string): Promise<TokenBody> {
+  const parts = unwrapRefreshToken(refreshToken)
+  if (!parts) throw badRefreshToken()
+  if (await deps.revocations.isRevoked(sessionKey(await sessionId(parts.token)))) throw badRefreshToken()
+  const outcome = await deps.cognito.refreshAuth(parts.token, parts.username)
+  // Cognito never answers a refresh with a challenge; if it does, it is not an answer we can use.
+  if (outcome.kind !== 'tokens') throw new CognitoError('InitiateAuth', { kind: 'malformed', status: 200 })
+  // Without rotation Cognito returns no new refresh token, and the client keeps its own (§6).
+  const body = await tokenBody(deps, outcome, outcome.refreshToken ?? parts.token)
+  if (!outcome.refreshToken) delete body.refresh_token
+  return body
+}
+
+/** The token response (RFC 6749 §5.1) for what Cognito answered. */
+async function tokenBody(deps: GrantDeps, result: Tokens, cognitoRefreshToken: string | undefined): Promise<TokenBody> {
+  const identity = identityFromIdToken(result.idToken)
+  let body: TokenBody
+  if (deps.config.tokenMode === 'cognito') {
+    body = { access_token: result.accessToken, token_type: 'bearer', expires_in: result.expiresIn ?? secondsLeft(result.accessToken, deps.now) }
+  } else {
+    const sid = cognitoRefreshToken ? await sessionId(cognitoRefreshToken) : undefined
+    const { token } = await deps.tokens.issue(identity, sid)
+    body = { access_token: token, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds }
+  }
+  if (cognitoRefreshToken) body.refresh_token = wrapRefreshToken(identity.cognitoUsername, cognitoRefreshToken)
+  return body
+}
+
+function secondsLeft(jwt: string, now: () => number): number {
+  const exp = (decodePayload(jwt) as { exp?: unknown } | undefined)?.exp
+  if (typeof exp !== 'number') throw new CognitoError('InitiateAuth', { kind: 'malformed', status: 200 })
+  return Math.max(0, exp - Math.floor(now() / 1000))
 }
 
 /** RFC 6749 §5.1: responses that carry tokens must not be cached. */

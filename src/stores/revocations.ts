@@ -1,12 +1,24 @@
 /**
- * Where revoked token ids live until the token would have expired anyway. One small interface so
- * that a shared store (Workers KV, Redis) can replace the in-memory one for several instances.
+ * Where revoked ids live until what they name would have expired anyway. One small interface
+ * with three implementations, chosen by configuration: in memory (one process), Workers KV
+ * (`kv.ts`), Redis (`runtime/redis.ts`, Node and Bun).
  */
 export interface RevocationStore {
   /** Refuses `id` from now until `expiresAt` (epoch seconds). Revoking twice is harmless. */
   revoke(id: string, expiresAt: number): Promise<void>
   isRevoked(id: string): Promise<boolean>
+  /** For logs and docs: which store this is. */
+  readonly kind: 'memory' | 'kv' | 'redis'
 }
+
+/** A shared store that could not be reached: the request fails rather than let a revoked token through. */
+export class StoreUnavailable extends Error {
+  override name = 'StoreUnavailable'
+}
+
+// What is revoked: one access token (by jti), or one sign-in (by a hash of its refresh token).
+export const accessTokenKey = (jti: string) => `jti:${jti}`
+export const sessionKey = (sid: string) => `sid:${sid}`
 
 /** One process's revocations: enough for a single Node or Bun instance, not for several. */
 export function memoryRevocations(now: () => number): RevocationStore {
@@ -19,6 +31,7 @@ export function memoryRevocations(now: () => number): RevocationStore {
     for (const [id, exp] of until) if (exp <= nowSeconds) until.delete(id)
   }
   return {
+    kind: 'memory',
     async revoke(id, expiresAt) {
       const nowSeconds = now() / 1000
       sweep(nowSeconds)

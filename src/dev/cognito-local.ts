@@ -1,0 +1,69 @@
+// cognito-local, with what it lacks and the service needs added to its own operation table
+// (`Targets`), so that tests and `npm start` exercise the real service client against it:
+// - GlobalSignOut and AdminUserGlobalSignOut, which it answers with "Unsupported": they drop
+//   every refresh token of the user, as Cognito does.
+// - Disabled users: Cognito refuses them at sign-in and at refresh (NotAuthorizedException,
+//   "User is disabled."); cognito-local lets them in.
+// Run by startEmulator() in place of cognito-local's own bin.
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const lib = (path: string) => require(`cognito-local/lib/${path}`)
+const { Targets } = lib('targets/targets') as { Targets: Record<string, Target> }
+const { NotAuthorizedError, UserNotFoundError } = lib('errors') as Record<'NotAuthorizedError' | 'UserNotFoundError', new (message?: string) => Error>
+const { createDefaultServer } = lib('server/defaults') as { createDefaultServer: (logger: unknown) => Promise<{ start(): Promise<unknown> }> }
+
+type User = { Username: string; Enabled: boolean; RefreshTokens?: string[]; Attributes: { Name: string; Value: string }[] }
+type UserPool = {
+  getUserByUsername(ctx: unknown, username: string): Promise<User | null>
+  getUserByRefreshToken(ctx: unknown, token: string): Promise<User | null>
+  saveUser(ctx: unknown, user: User): Promise<void>
+}
+type Services = { cognito: { getUserPool(ctx: unknown, id: string): Promise<UserPool>; getUserPoolForClientId(ctx: unknown, id: string): Promise<UserPool> } }
+type Target = (services: Services) => (ctx: unknown, req: Record<string, any>) => Promise<unknown>
+
+async function signOutEverywhere(ctx: unknown, pool: UserPool, username: string) {
+  const user = await pool.getUserByUsername(ctx, username)
+  if (!user) throw new UserNotFoundError()
+  await pool.saveUser(ctx, { ...user, RefreshTokens: [] })
+  return {}
+}
+
+Targets.AdminUserGlobalSignOut = ({ cognito }) => async (ctx, req) =>
+  signOutEverywhere(ctx, await cognito.getUserPool(ctx, req.UserPoolId), req.Username)
+
+Targets.GlobalSignOut = ({ cognito }) => async (ctx, req) => {
+  // Like cognito-local's own GetUser, the access token is decoded, not verified.
+  let claims: { client_id?: string; username?: string }
+  try {
+    claims = JSON.parse(Buffer.from(String(req.AccessToken).split('.')[1] ?? '', 'base64url').toString())
+  } catch {
+    throw new NotAuthorizedError()
+  }
+  if (!claims.client_id || !claims.username) throw new NotAuthorizedError()
+  return signOutEverywhere(ctx, await cognito.getUserPoolForClientId(ctx, claims.client_id), claims.username)
+}
+
+const initiateAuth = Targets.InitiateAuth!
+Targets.InitiateAuth = (services) => {
+  const inner = initiateAuth(services)
+  return async (ctx, req) => {
+    const pool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId)
+    const p = req.AuthParameters ?? {}
+    const user = p.REFRESH_TOKEN ? await pool.getUserByRefreshToken(ctx, p.REFRESH_TOKEN) : p.USERNAME ? await pool.getUserByUsername(ctx, p.USERNAME) : null
+    if (user && !user.Enabled) throw new NotAuthorizedError('User is disabled.')
+    return inner(ctx, req)
+  }
+}
+
+// As cognito-local's bin/start.js does.
+const pino = require(require.resolve('pino', { paths: [require.resolve('cognito-local')] }))
+const pretty = require(require.resolve('pino-pretty', { paths: [require.resolve('cognito-local')] }))
+const logger = pino({ level: process.env.DEBUG ? 'debug' : 'info' }, pretty({ colorize: false, ignore: 'pid,name,hostname', singleLine: true }))
+createDefaultServer(logger)
+  .then((server) => server.start())
+  .then(() => logger.info(`Cognito Local running on http://${process.env.HOST}:${process.env.PORT}`))
+  .catch((err) => {
+    logger.error(err)
+    process.exit(1)
+  })

@@ -1,0 +1,23 @@
+/** Who a verified bearer token speaks for, in either token mode. */
+export type Principal = {
+  sub: string
+  /** The display name: `custom:username` in app mode, Cognito's `username` claim in cognito mode. */
+  username: string
+  jti: string
+  exp: number
+  /** Carried by the service's own tokens; in cognito mode /me asks Cognito. */
+  email?: string
+  mode?: string
+  /** The sign-in this token belongs to (a hash of its refresh token), when known. */
+  sid?: string
+}
+
+/** Checks a bearer token; throws InvalidToken for any token it does not accept. */
+export interface BearerVerifier {
+  verify(token: string): Promise<Principal>
+}
+
+/** Any reason a bearer token is refused; the client only ever learns `invalid_token`. */
+export class InvalidToken extends Error {
+  override name = 'InvalidToken'
+}
