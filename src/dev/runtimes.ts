@@ -14,7 +14,7 @@ const SETTINGS = /^(COGNITO_\w+|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESS
 /** The command that serves the app on host:port under a runtime, with these settings. */
 export function runtimeCommand(
   runtime: Runtime,
-  options: { root: string; host: string; port: number; inspectorPort?: number; env: Record<string, string | undefined> },
+  options: { root: string; host: string; port: number; inspectorPort?: number; persistTo?: string; env: Record<string, string | undefined> },
 ): { command: string; args: string[]; env: Record<string, string | undefined> } {
   const bin = (name: string) => join(options.root, 'node_modules', '.bin', name)
   const env = { ...options.env, HOST: options.host, PORT: String(options.port) }
@@ -34,6 +34,8 @@ export function runtimeCommand(
           'dev', '--ip', options.host, '--port', String(options.port),
           '--inspector-port', String(options.inspectorPort ?? options.port + 1),
           '--show-interactive-dev-session=false', ...vars,
+          // Where the local KV simulation keeps its data (default .wrangler/state).
+          ...(options.persistTo ? ['--persist-to', options.persistTo] : []),
         ],
         // Fully offline: no metrics, no request.cf lookups.
         env: { ...env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },

@@ -1,6 +1,8 @@
 import { createApp, createDeps } from '../app'
 import { ConfigError, parseConfig } from '../config'
+import type { Deps } from '../env'
 import { fileDocsAssets } from './docs-assets'
+import { redisRevocations } from './redis'
 
 /**
  * Node and Bun: configuration from the environment, checked once at start. Bad configuration
@@ -12,7 +14,16 @@ export function appFromEnv(env: Record<string, string | undefined>) {
     const port = Number(env.PORT ?? 8787)
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT must be a port number')
     const hostname = env.HOST || '127.0.0.1'
-    return { app: createApp(createDeps(config, { docsAsset: fileDocsAssets() })), port, hostname }
+    const now = () => Date.now()
+    const overrides: Partial<Deps> = { now, docsAsset: fileDocsAssets() }
+    // Several instances share revocations through Redis; one instance can keep them in memory.
+    if (env.REDIS_URL) {
+      if (!/^rediss?:\/\/\S+$/.test(env.REDIS_URL)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL')
+      overrides.revocations = redisRevocations(env.REDIS_URL, now)
+    }
+    const deps = createDeps(config, overrides)
+    console.log(`token mode ${config.tokenMode}, revocations in ${deps.revocations.kind}`)
+    return { app: createApp(deps), port, hostname }
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     console.error(`configuration error: ${err.message}`)

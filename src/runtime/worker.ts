@@ -1,7 +1,9 @@
 import { Hono, type ExecutionContext } from 'hono'
 import { createApp, createDeps } from '../app'
 import { ConfigError, parseConfig } from '../config'
+import type { Deps } from '../env'
 import { ApiError, errorResponse } from '../http/errors'
+import { kvRevocations, type KVNamespaceLike } from '../stores/kv'
 
 type Fetch = (request: Request, env: Record<string, unknown>, ctx?: ExecutionContext) => Response | Promise<Response>
 
@@ -12,7 +14,11 @@ function appFor(env: Record<string, unknown>): Fetch {
   if (cached?.env === env) return cached.fetch
   let fetch: Fetch
   try {
-    fetch = createApp(createDeps(parseConfig(env))).fetch
+    const now = () => Date.now()
+    const overrides: Partial<Deps> = { now }
+    // With a KV binding, revocations are shared by every isolate and location (wrangler.toml).
+    if (env.REVOCATIONS) overrides.revocations = kvRevocations(env.REVOCATIONS as KVNamespaceLike, now)
+    fetch = createApp(createDeps(parseConfig(env), overrides)).fetch
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     // Workers cannot refuse to start: every request answers 500 and the log names the variable.

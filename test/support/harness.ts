@@ -23,7 +23,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
 }
 
 /** The app, in process, talking to the real emulator over HTTP. */
-export function testApp(env: Record<string, string | undefined> = {}, deps: Partial<Deps> = {}) {
+export function testApp(env: Record<string, string | undefined> = {}, deps: Partial<Deps> & { fetch?: typeof fetch } = {}) {
   const config = parseConfig(testEnv(env))
   const d = createDeps(config, { log: () => {}, ...deps })
   return { app: createApp(d), deps: d, config }
@@ -48,19 +48,18 @@ export const formPost = (app: App, path: string, fields: Record<string, string> 
   })
 
 /** The confirmation code the emulator "e-mailed" to this address. */
-export async function codeFor(email: string): Promise<string> {
-  const c = cognito()
-  const code = await readConfirmationCode(c.dir, c.userPoolId, email)
+export async function codeFor(email: string, userPoolId = cognito().userPoolId): Promise<string> {
+  const code = await readConfirmationCode(cognito().dir, userPoolId, email)
   if (!code) throw new Error(`no confirmation code for ${email}`)
   return code
 }
 
-/** Signs up and confirms a fresh user through the app. */
-export async function confirmedUser(app: App): Promise<Creds> {
+/** Signs up and confirms a fresh user through the app (whose pool is `userPoolId`). */
+export async function confirmedUser(app: App, userPoolId?: string): Promise<Creds> {
   const creds = newCreds()
   const signup = await jsonPost(app, '/signup', creds)
   if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`)
-  const code = await codeFor(creds.email)
+  const code = await codeFor(creds.email, userPoolId)
   const confirm = await app.request(`/confirm?username=${encodeURIComponent(creds.email)}&confirmation_code=${code}`, { method: 'POST' })
   if (confirm.status !== 200) throw new Error(`confirm failed: ${confirm.status} ${await confirm.text()}`)
   return creds

@@ -9,9 +9,14 @@ export type Running = { baseUrl: string; output: () => string; stop(): Promise<v
 const root = resolve(import.meta.dirname, '../..')
 
 /** Starts the service and waits until /health answers; fails with the server's output if it does not. */
-export async function startRuntime(runtime: Runtime, env: Record<string, string | undefined>, timeoutMs = 45_000): Promise<Running> {
+export async function startRuntime(
+  runtime: Runtime,
+  env: Record<string, string | undefined>,
+  options: { persistTo?: string; timeoutMs?: number } = {},
+): Promise<Running> {
+  const timeoutMs = options.timeoutMs ?? 45_000
   const port = await freePort()
-  const { command, args, env: childEnv } = runtimeCommand(runtime, { root, host: '127.0.0.1', port, inspectorPort: await freePort(), env })
+  const { command, args, env: childEnv } = runtimeCommand(runtime, { root, host: '127.0.0.1', port, inspectorPort: await freePort(), persistTo: options.persistTo, env })
   // Its own process group, so that stopping it also stops what it started (wrangler's workerd).
   const child = spawn(command, args, { cwd: root, env: { ...childEnv, CI: 'true', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let out = ''

@@ -1,0 +1,120 @@
+// Revocations shared between instances: Redis between Node and Bun servers, Workers KV inside
+// workerd. Each is the real thing, started here.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { codeFor, newCreds, testApp, testEnv } from './support/harness'
+import { startRedis, type RedisServer } from './support/redis'
+import { startRuntime, type Running } from './support/runtime'
+
+/** Signs up, confirms and signs in a fresh user on a running server. */
+async function signedIn(baseUrl: string) {
+  const creds = newCreds()
+  await fetch(`${baseUrl}/signup`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(creds) })
+  await fetch(`${baseUrl}/confirm?username=${encodeURIComponent(creds.email)}&confirmation_code=${await codeFor(creds.email)}`, { method: 'POST' })
+  const res = await fetch(`${baseUrl}/signin`, { method: 'POST', body: new URLSearchParams({ username: creds.email, password: creds.password }) })
+  expect(res.status).toBe(200)
+  return (await res.json()) as { access_token: string; refresh_token: string }
+}
+const demo = (baseUrl: string, token: string) => fetch(`${baseUrl}/demopage`, { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.status)
+const signOut = (baseUrl: string, token: string) => fetch(`${baseUrl}/signout`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } }).then((r) => r.status)
+const refresh = (baseUrl: string, rt: string) =>
+  fetch(`${baseUrl}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt }) }).then((r) => r.status)
+
+describe('Redis, shared by a Node and a Bun instance', () => {
+  let redis: RedisServer
+  let node: Running
+  let bun: Running
+  beforeAll(async () => {
+    redis = await startRedis()
+    ;[node, bun] = await Promise.all([startRuntime('node', testEnv({ REDIS_URL: redis.url })), startRuntime('bun', testEnv({ REDIS_URL: redis.url }))])
+  }, 90_000)
+  afterAll(async () => {
+    await Promise.all([node?.stop(), bun?.stop()])
+    await redis?.stop()
+  })
+
+  it('refuses on one instance a token signed out on the other, and its refresh token too', async () => {
+    expect(node.output()).toContain('revocations in redis')
+    const tokens = await signedIn(node.baseUrl)
+    expect(await demo(bun.baseUrl, tokens.access_token)).toBe(200)
+    expect(await signOut(node.baseUrl, tokens.access_token)).toBe(200)
+    expect(await demo(bun.baseUrl, tokens.access_token)).toBe(401)
+    expect(await demo(node.baseUrl, tokens.access_token)).toBe(401)
+    expect(await refresh(bun.baseUrl, tokens.refresh_token)).toBe(400)
+  })
+
+  it('and the other way round, Bun to Node', async () => {
+    const tokens = await signedIn(bun.baseUrl)
+    expect(await signOut(bun.baseUrl, tokens.access_token)).toBe(200)
+    expect(await demo(node.baseUrl, tokens.access_token)).toBe(401)
+  })
+})
+
+describe('without a shared store', () => {
+  let a: Running
+  let b: Running
+  beforeAll(async () => {
+    ;[a, b] = await Promise.all([startRuntime('node', testEnv()), startRuntime('node', testEnv())])
+  }, 90_000)
+  afterAll(() => Promise.all([a?.stop(), b?.stop()]))
+
+  it('each instance only knows its own sign-outs (why REDIS_URL exists)', async () => {
+    expect(a.output()).toContain('revocations in memory')
+    const tokens = await signedIn(a.baseUrl)
+    expect(await signOut(a.baseUrl, tokens.access_token)).toBe(200)
+    expect(await demo(a.baseUrl, tokens.access_token)).toBe(401)
+    expect(await demo(b.baseUrl, tokens.access_token)).toBe(200)
+  })
+})
+
+describe('Redis unreachable', () => {
+  let server: Running
+  beforeAll(async () => {
+    server = await startRuntime('node', testEnv({ REDIS_URL: 'redis://127.0.0.1:9' }))
+  }, 60_000)
+  afterAll(() => server?.stop())
+
+  it('fails closed with 502 rather than let a possibly revoked token through, and /health still answers', async () => {
+    const { token } = await testApp().deps.tokens.issue({ sub: 's', email: 'e@example.com', username: 'u', mode: 'm' })
+    const started = performance.now()
+    const res = await fetch(`${server.baseUrl}/demopage`, { headers: { Authorization: `Bearer ${token}` } })
+    expect(res.status).toBe(502)
+    expect(await res.json()).toEqual({ error: 'upstream_error', error_description: 'The revocation store could not be reached.' })
+    expect(performance.now() - started).toBeLessThan(1000 + 1000) // commandTimeout plus a second
+    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200)
+  })
+})
+
+describe('Workers KV inside workerd', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kv-'))
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  it('keeps a sign-out across a restart of the Worker (a new isolate with empty memory), and only in that KV', async () => {
+    const first = await startRuntime('workers', testEnv(), { persistTo: join(dir, 'shared') })
+    let tokens
+    try {
+      tokens = await signedIn(first.baseUrl)
+      expect(await signOut(first.baseUrl, tokens.access_token)).toBe(200)
+      expect(await demo(first.baseUrl, tokens.access_token)).toBe(401)
+    } finally {
+      await first.stop()
+    }
+    const [same, other] = await Promise.all([
+      startRuntime('workers', testEnv(), { persistTo: join(dir, 'shared') }),
+      startRuntime('workers', testEnv(), { persistTo: join(dir, 'other') }),
+    ])
+    try {
+      expect(await demo(same.baseUrl, tokens.access_token)).toBe(401)
+      expect(await refresh(same.baseUrl, tokens.refresh_token)).toBe(400)
+      // A Worker with another (empty) KV has never heard of the sign-out: the refusal above came from KV.
+      expect(await demo(other.baseUrl, tokens.access_token)).toBe(200)
+    } finally {
+      await Promise.all([same.stop(), other.stop()])
+    }
+  }, 120_000)
+})
