@@ -128,6 +128,20 @@ describe('Cognito client against a misbehaving server', () => {
     expect(seen[0]!.headers.authorization).toBeUndefined()
   })
 
+  it('sends SECRET_HASH over the Cognito username, and that username, with REFRESH_TOKEN_AUTH', async () => {
+    handler = (_, res) => res.writeHead(400).end(JSON.stringify({ __type: 'NotAuthorizedException', message: 'x' }))
+    seen.length = 0
+    await client({ COGNITO_CLIENT_SECRET: 'the-secret' }).refreshAuth('rt', 'sub-1234').catch(() => {})
+    const sent = JSON.parse(seen[0]!.body)
+    const { createHmac } = await import('node:crypto')
+    expect(sent.AuthFlow).toBe('REFRESH_TOKEN_AUTH')
+    expect(sent.AuthParameters).toEqual({
+      REFRESH_TOKEN: 'rt',
+      USERNAME: 'sub-1234',
+      SECRET_HASH: createHmac('sha256', 'the-secret').update(`sub-1234${sent.ClientId}`).digest('base64'),
+    })
+  })
+
   it('signs calls with SigV4 through aws4fetch when AWS credentials are configured', async () => {
     handler = (_, res) => res.writeHead(200).end('{}')
     seen.length = 0

@@ -25,6 +25,16 @@ describe('configuration', () => {
     expect(config.jwt).toEqual({ secret: 'x'.repeat(32), issuer: 'edge-auth-gateway', audience: 'api', ttlSeconds: 900 })
     expect(config.cognito.credentials).toBeUndefined()
     expect(config.cognito.timeoutMs).toBe(5000)
+    expect(config.cognito.issuer).toBe('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123')
+    expect(config.tokenMode).toBe('app')
+    expect(config.refreshTokenTtlSeconds).toBe(30 * 86_400)
+  })
+
+  it('takes the token mode, the issuer and the refresh token lifetime', () => {
+    const config = parseConfig({ ...base, TOKEN_MODE: 'cognito', COGNITO_ISSUER: 'https://issuer.example/pool/', REFRESH_TOKEN_TTL_SECONDS: '3600' })
+    expect([config.tokenMode, config.cognito.issuer, config.refreshTokenTtlSeconds]).toEqual(['cognito', 'https://issuer.example/pool', 3600])
+    // The issuer follows the endpoint, so the emulator's tokens verify too.
+    expect(parseConfig({ ...base, COGNITO_ENDPOINT: 'http://127.0.0.1:9229' }).cognito.issuer).toBe('http://127.0.0.1:9229/eu-west-1_AbC123')
   })
 
   it('takes every documented setting', () => {

@@ -16,7 +16,7 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => server?.stop())
 
-it('works as written: sign up, confirm, sign in, demo page, me, sign out, demo page refused', async () => {
+it('works as written: sign up, confirm, sign in, demo page, me, refresh, sign out, both tokens refused', async () => {
   expect(signup).toContain('BASE=http://127.0.0.1:8787')
   const email = `readme-${Date.now()}@example.com`
   const setVars = (script: string, code = '') =>
@@ -36,7 +36,9 @@ it('works as written: sign up, confirm, sign in, demo page, me, sign out, demo p
     { msg: 'User confirmed successfully' },
     { msg: 'Hello, alice! Welcome to the demo page.' },
     { sub: expect.any(String), email, username: 'alice', mode: 'dark' },
+    { access_token: expect.any(String), token_type: 'bearer', expires_in: 900 },
     { msg: 'User signed out successfully' },
     { error: 'invalid_token', error_description: expect.any(String) },
+    { error: 'invalid_grant', error_description: expect.any(String) },
   ])
 }, 30_000)

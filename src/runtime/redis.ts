@@ -7,11 +7,10 @@ import { StoreUnavailable, type RevocationStore } from '../stores/revocations'
  */
 export function redisRevocations(url: string, now: () => number): RevocationStore & { close(): Promise<void> } {
   const redis = new Redis(url, {
-    // Fail fast rather than queue: a request must not hang on a store that is away.
-    maxRetriesPerRequest: 1,
+    // A request must not hang on a store that is away: every command, even one queued while
+    // (re)connecting, fails after a second (ioredis arms the timer before queueing).
     commandTimeout: 1000,
-    enableOfflineQueue: false,
-    lazyConnect: false,
+    maxRetriesPerRequest: 1,
   })
   redis.on('error', () => {}) // reported per command below; ioredis reconnects by itself
   const guard = async <T>(op: () => Promise<T>): Promise<T> => {

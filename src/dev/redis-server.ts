@@ -1,6 +1,7 @@
-// A real redis-server (Debian's package) on a free loopback port, with nothing kept on disk.
+// A real redis-server (Debian's package) on a free loopback port, with nothing kept on disk:
+// for the tests and the store benchmark.
 import { spawn, spawnSync } from 'node:child_process'
-import { freePort } from '../../src/dev/emulator'
+import { freePort } from './emulator'
 
 export type RedisServer = { url: string; stop(): Promise<void> }
 
