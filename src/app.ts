@@ -1,15 +1,19 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
+import { secureHeaders } from 'hono/secure-headers'
 import { HTTPException } from 'hono/http-exception'
 import { createCognitoClient } from './cognito/client'
 import { CognitoError, isMisconfiguration, toApiError } from './cognito/errors'
 import type { Config } from './config'
 import type { AppEnv, Deps } from './env'
 import { ApiError, errorResponse } from './http/errors'
+import { requestLog } from './http/request-log'
 import { accountRoutes } from './routes/account'
 import { docsRoutes } from './routes/docs'
 import { sessionRoutes } from './routes/session'
 import { userRoutes } from './routes/user'
+import { memoryAttempts } from './stores/attempts'
 import { memoryRevocations, StoreUnavailable } from './stores/revocations'
 import { appTokenVerifier, createAccessTokens } from './tokens/access-token'
 import { cognitoTokenVerifier } from './tokens/cognito-verifier'
@@ -30,6 +34,7 @@ export function createDeps(config: Config, overrides: Partial<Deps> & { fetch?: 
     // Each mode accepts its own tokens only: ours are HS256, Cognito's RS256 from the pool's JWKS.
     verifier: config.tokenMode === 'cognito' ? cognitoTokenVerifier(config.cognito, { now, fetch }) : appTokenVerifier(tokens),
     revocations: memoryRevocations(now),
+    attempts: memoryAttempts(now),
     log: (line) => console.log(JSON.stringify(line)),
     ...rest,
   }
@@ -39,6 +44,20 @@ export function createDeps(config: Config, overrides: Partial<Deps> & { fetch?: 
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>()
 
+  app.use(requestLog(deps))
+  app.use(secureHeaders())
+  // CORS stays closed (no CORS headers: browsers refuse cross-origin reads) unless origins are configured.
+  if (deps.config.corsOrigins.length) {
+    app.use(
+      cors({
+        origin: deps.config.corsOrigins,
+        allowMethods: ['GET', 'POST', 'DELETE'],
+        allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+        exposeHeaders: ['WWW-Authenticate', 'Retry-After', 'X-Request-Id'],
+        maxAge: 600,
+      }),
+    )
+  }
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -71,28 +90,28 @@ export function createApp(deps: Deps) {
     return errorResponse(c, new ApiError('not_found', 'There is nothing at this path.'))
   })
 
-  app.onError((err, c) => errorResponse(c, toClientError(err, deps)))
+  app.onError((err, c) => errorResponse(c, toClientError(err, deps, c.get('requestId'))))
   return app
 }
 
 /** Every error becomes one of API.md's; details that could help an attacker stay in the log. */
-function toClientError(err: Error, deps: Deps): ApiError {
+function toClientError(err: Error, deps: Deps, requestId: string | undefined): ApiError {
   if (err instanceof ApiError) return err
   if (err instanceof CognitoError) {
     const apiError = toApiError(err)
     if (isMisconfiguration(err.failure) || apiError.status >= 500) {
-      deps.log({ level: 'error', msg: err.message, operation: err.operation, failure: err.failure.kind })
+      deps.log({ level: 'error', request_id: requestId, msg: err.message, operation: err.operation, failure: err.failure.kind })
     }
     return apiError
   }
   if (err instanceof StoreUnavailable) {
-    deps.log({ level: 'error', msg: err.message, store: deps.revocations.kind })
-    return new ApiError('upstream_error', 'The revocation store could not be reached.', { cause: err })
+    deps.log({ level: 'error', request_id: requestId, msg: err.message })
+    return new ApiError('upstream_error', 'A store the service depends on could not be reached.', { cause: err })
   }
   if (err instanceof HTTPException && err.status === 400) {
     // hono's validator: a body that is not JSON or not a form.
     return new ApiError('invalid_request', 'The request body could not be parsed.', { cause: err })
   }
-  deps.log({ level: 'error', msg: 'unhandled error', error: err.name })
+  deps.log({ level: 'error', request_id: requestId, msg: 'unhandled error', error: err.name })
   return new ApiError('server_error', 'Something went wrong on our side.', { cause: err })
 }

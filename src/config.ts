@@ -16,6 +16,10 @@ export type Config = {
   jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number }
   /** `app`: the service signs its own access tokens. `cognito`: it hands out and checks Cognito's. */
   tokenMode: 'app' | 'cognito'
+  /** Origins allowed to call the API from a browser; none (CORS closed) by default. */
+  corsOrigins: string[]
+  /** Brute-force protection: failed sign-ins allowed per username and per client address in a window. */
+  signInLimits: { maxPerUser: number; maxPerAddress: number; windowSeconds: number }
   /** How long a signed-out sign-in's refresh token stays refused here: Cognito's refresh token lifetime. */
   refreshTokenTtlSeconds: number
 }
@@ -57,6 +61,16 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: integer(60, 86_400, 900),
   // Cognito's default refresh token lifetime is 30 days.
   REFRESH_TOKEN_TTL_SECONDS: integer(60, 10 * 365 * 86_400, 30 * 86_400),
+  SIGNIN_MAX_FAILURES_PER_USER: integer(1, 1000, 5),
+  SIGNIN_MAX_FAILURES_PER_ADDRESS: integer(1, 100_000, 20),
+  SIGNIN_FAILURE_WINDOW_SECONDS: integer(1, 86_400, 900),
+  CORS_ORIGINS: optional.pipe(
+    z
+      .string()
+      .optional()
+      .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : []))
+      .refine((list) => list.every((o) => URL.canParse(o) && new URL(o).origin === o), 'must be a comma-separated list of origins like https://app.example.com'),
+  ),
   TOKEN_MODE: optional.pipe(z.enum(['app', 'cognito'], { error: 'must be "app" or "cognito"' }).default('app')),
 })
 
@@ -89,6 +103,12 @@ export function parseConfig(env: Record<string, unknown>): Config {
     },
     jwt: { secret: v.JWT_SECRET, issuer: v.JWT_ISSUER, audience: v.JWT_AUDIENCE, ttlSeconds: v.ACCESS_TOKEN_TTL_SECONDS },
     tokenMode: v.TOKEN_MODE,
+    corsOrigins: v.CORS_ORIGINS,
+    signInLimits: {
+      maxPerUser: v.SIGNIN_MAX_FAILURES_PER_USER,
+      maxPerAddress: v.SIGNIN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: v.SIGNIN_FAILURE_WINDOW_SECONDS,
+    },
     refreshTokenTtlSeconds: v.REFRESH_TOKEN_TTL_SECONDS,
   }
 }

@@ -1,5 +1,7 @@
 import type { CognitoClient } from './cognito/client'
 import type { Config } from './config'
+import type { Context } from 'hono'
+import type { AttemptCounter } from './stores/attempts'
 import type { RevocationStore } from './stores/revocations'
 import type { AccessTokens } from './tokens/access-token'
 import type { BearerVerifier, Principal } from './tokens/principal'
@@ -16,6 +18,10 @@ export type Deps = {
   /** Checks bearer tokens: the service's own, or Cognito's in cognito mode. */
   verifier: BearerVerifier
   revocations: RevocationStore
+  /** Failed sign-in counters (brute-force protection), in the same kind of store. */
+  attempts: AttemptCounter
+  /** The client's address as this runtime knows it; undefined skips counting by address. */
+  clientAddress?: (c: Context<AppEnv>) => string | undefined
   /** Milliseconds since the epoch. */
   now: () => number
   log: Logger
@@ -26,5 +32,5 @@ export type Deps = {
 /** The Hono environment threaded through the app, middleware and routes. */
 export type AppEnv = {
   Bindings: Record<string, unknown>
-  Variables: { principal: Principal; token: string }
+  Variables: { principal: Principal; token: string; requestId: string }
 }

@@ -51,8 +51,8 @@ export const PasswordForm = z
 export const TokenForm = z
   .object({
     grant_type: param(str().max(64)),
-    username: param(str().max(254).optional()),
-    password: param(str().max(256).optional()),
+    username: param(text(254).optional()),
+    password: param(text(256).optional()),
     refresh_token: param(str().max(8192).optional()),
     scope: param(str().max(1024).optional()),
     client_id: param(str().max(256).optional()),

@@ -81,7 +81,7 @@ describe('Redis unreachable', () => {
     const started = performance.now()
     const res = await fetch(`${server.baseUrl}/demopage`, { headers: { Authorization: `Bearer ${token}` } })
     expect(res.status).toBe(502)
-    expect(await res.json()).toEqual({ error: 'upstream_error', error_description: 'The revocation store could not be reached.' })
+    expect(await res.json()).toEqual({ error: 'upstream_error', error_description: 'A store the service depends on could not be reached.' })
     expect(performance.now() - started).toBeLessThan(1000 + 1000) // commandTimeout plus a second
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200)
   })

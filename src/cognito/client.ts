@@ -1,7 +1,7 @@
 import { AwsClient } from 'aws4fetch'
 import * as z from 'zod'
 import type { Config } from '../config'
-import { classifyErrorAnswer, CognitoError, type Operation } from './errors'
+import { classifyErrorAnswer, CognitoError, type CognitoFailure, type Operation } from './errors'
 import { secretHash } from './secret-hash'
 
 /** Cognito's answer to a sign-in: tokens, or a challenge to answer first. */
@@ -47,7 +47,29 @@ const GetUserAnswer = z.object({
   UserAttributes: z.array(z.object({ Name: z.string(), Value: z.string() })),
 })
 
-type Deps = { fetch?: typeof fetch }
+type Deps = { fetch?: typeof fetch; random?: () => number }
+
+const MAX_ATTEMPTS = 3
+const RETRY_BASE_MS = 50
+// Operations whose repetition cannot change the outcome: not SignUp (the first may have created
+// the user) nor ConfirmSignUp (the first may have used the code).
+const SAFE_TO_REPEAT = new Set<Operation>(['InitiateAuth', 'RevokeToken', 'GlobalSignOut', 'AdminUserGlobalSignOut', 'GetUser'])
+
+/** Cognito was busy or failing: a 5xx, or throttling. */
+const isBusy = (f: CognitoFailure) =>
+  (f.kind === 'unrecognized' && f.status >= 500) ||
+  (f.kind === 'rejected' && (f.type === 'TooManyRequestsException' || f.type === 'LimitExceededException'))
+
+const pause = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+  })
 
 /**
  * A client for the handful of Cognito user-pool operations the service needs, over Cognito's
@@ -57,14 +79,32 @@ type Deps = { fetch?: typeof fetch }
  */
 export function createCognitoClient(config: Config['cognito'], deps: Deps = {}) {
   const doFetch = deps.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
+  const random = deps.random ?? Math.random
   // aws4fetch retries 10 times by default; retry policy belongs to us, not the signer.
   const signer = config.credentials
     ? new AwsClient({ ...config.credentials, service: 'cognito-idp', region: config.region, retries: 0 })
     : undefined
   const url = `${config.endpoint}/`
 
+  /**
+   * One operation, within one deadline (the configured timeout) however many attempts it takes.
+   * Retried only where repeating is harmless, only when Cognito was busy (5xx, throttling),
+   * at most twice, after a jittered pause (full jitter, https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
+   */
   async function call<T>(op: Operation, payload: object, answer: z.ZodType<T>): Promise<T> {
-    const signal = AbortSignal.timeout(config.timeoutMs)
+    const deadline = AbortSignal.timeout(config.timeoutMs)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await attemptOnce(op, payload, answer, deadline)
+      } catch (err) {
+        if (!(err instanceof CognitoError) || attempt >= MAX_ATTEMPTS || !SAFE_TO_REPEAT.has(op) || !isBusy(err.failure)) throw err
+        await pause(random() * RETRY_BASE_MS * 2 ** attempt, deadline)
+        if (deadline.aborted) throw new CognitoError(op, { kind: 'timeout' }, { cause: err })
+      }
+    }
+  }
+
+  async function attemptOnce<T>(op: Operation, payload: object, answer: z.ZodType<T>, signal: AbortSignal): Promise<T> {
     const init: RequestInit = {
       method: 'POST',
       headers: {

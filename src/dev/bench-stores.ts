@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { parseConfig } from '../config'
-import { redisRevocations } from '../runtime/redis'
+import { redisStores } from '../runtime/redis'
 import { memoryRevocations } from '../stores/revocations'
 import { createAccessTokens } from '../tokens/access-token'
 import { freePort } from './emulator'
@@ -46,10 +46,11 @@ try {
   const memory = memoryRevocations(() => Date.now())
   for (let i = 0; i < 10_000; i++) await memory.revoke(`jti:${i}`, Math.floor(Date.now() / 1000) + 900)
   const m = await timeEach(100_000, () => memory.isRevoked('jti:absent'))
-  const r = redisRevocations(redis.url, () => Date.now())
+  const stores = redisStores(redis.url, () => Date.now())
+  const r = stores.revocations
   await r.isRevoked('warm-up')
   const rr = await timeEach(5_000, () => r.isRevoked('jti:absent'))
-  await r.close()
+  await stores.close()
   console.log(`  memory  p50 ${us(percentile(m, 0.5))}  p99 ${us(percentile(m, 0.99))}`)
   console.log(`  redis   p50 ${us(percentile(rr, 0.5))}  p99 ${us(percentile(rr, 0.99))}  (loopback, redis-server ${redis.url})`)
 

@@ -45,5 +45,7 @@ export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config
     c.set('principal', principal)
     c.set('token', token)
     await next()
+    // What a bearer token unlocks is for that user only: no cache may keep it.
+    c.header('Cache-Control', 'no-store')
   })
 }

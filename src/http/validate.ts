@@ -1,4 +1,5 @@
 import { zValidator } from '@hono/zod-validator'
+import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type * as z from 'zod'
 import { ApiError } from './errors'
@@ -33,6 +34,21 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json$/
 export const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]!.trim().toLowerCase()
 export const isJson = (header: string | undefined) => JSON_TYPE.test(mediaType(header))
 export const isForm = (header: string | undefined) => mediaType(header) === FORM
+
+/**
+ * The body of a request that accepts several kinds (JSON, a form, or none): parsed, or an
+ * invalid_request if it cannot be. Routes with one kind of body use `validate` instead.
+ */
+export async function readBody(c: Context): Promise<unknown> {
+  const type = c.req.header('Content-Type')
+  try {
+    if (isJson(type)) return await c.req.json()
+    if (isForm(type)) return await c.req.parseBody()
+  } catch (cause) {
+    throw new ApiError('invalid_request', 'The request body could not be parsed.', { cause })
+  }
+  return undefined
+}
 
 /** Answers 415 unless the request body is of one of the given kinds (a request with no body passes if `optional`). */
 export function requireBody(kinds: ReadonlyArray<'json' | 'form'>, options: { optional?: boolean } = {}) {

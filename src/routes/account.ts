@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv, Deps } from '../env'
-import { isForm, isJson, parseInput, requireBody, validate } from '../http/validate'
+import { parseInput, readBody, requireBody, validate } from '../http/validate'
 import { ConfirmInput, SignUpBody } from '../schemas'
 import { noStore, passwordGrant } from '../tokens/grant'
 
@@ -31,11 +31,7 @@ export function accountRoutes(deps: Deps) {
     // The query wins when it has them: Swagger UI sends its example body along with the query.
     .post('/confirm', requireBody(['json', 'form'], { optional: true }), async (c) => {
       const query = c.req.query()
-      const type = c.req.header('Content-Type')
-      const source =
-        'username' in query || 'confirmation_code' in query
-          ? query
-          : isJson(type) ? await c.req.json() : isForm(type) ? await c.req.parseBody() : query
+      const source = 'username' in query || 'confirmation_code' in query ? query : ((await readBody(c)) ?? query)
       const input = parseInput(ConfirmInput, source)
       await deps.cognito.confirmSignUp(input.username, input.confirmation_code)
       return c.json({ msg: 'User confirmed successfully' })

@@ -3,7 +3,8 @@ import { CognitoError } from '../cognito/errors'
 import type { AppEnv, Deps } from '../env'
 import { bearerAuth } from '../http/bearer'
 import { ApiError } from '../http/errors'
-import { isJson, parseInput, requireBody, validate } from '../http/validate'
+import { signInLimits } from '../http/sign-in-limits'
+import { parseInput, readBody, requireBody, validate } from '../http/validate'
 import { PasswordForm, SignOutBody, TokenForm } from '../schemas'
 import { accessTokenKey, sessionKey } from '../stores/revocations'
 import { noStore, passwordGrant, refreshGrant } from '../tokens/grant'
@@ -12,8 +13,9 @@ import { unwrapRefreshToken } from '../tokens/refresh-token'
 
 /** Sign-in (the original's OAuth2 password form), the token endpoint, and sign-out. */
 export function sessionRoutes(deps: Deps) {
-  const signIn = async (c: Context, username: string, password: string) => {
-    const grant = await passwordGrant(deps, username, password)
+  const limits = signInLimits(deps)
+  const signIn = async (c: Context<AppEnv>, username: string, password: string) => {
+    const grant = await limits.guard(c, username, () => passwordGrant(deps, username, password))
     noStore(c)
     return c.json(grant.body)
   }
@@ -46,9 +48,7 @@ export function sessionRoutes(deps: Deps) {
     })
 
     .post('/signout', bearerAuth(deps, { allowRevoked: true }), requireBody(['json', 'form'], { optional: true }), async (c) => {
-      const type = c.req.header('Content-Type')
-      const raw = isJson(type) ? await c.req.json() : type ? await c.req.parseBody() : {}
-      const { refresh_token } = parseInput(SignOutBody, raw)
+      const { refresh_token } = parseInput(SignOutBody, (await readBody(c)) ?? {})
       await signOut(deps, c.var.principal, c.var.token, refresh_token)
       noStore(c)
       return c.json({ msg: 'User signed out successfully' })

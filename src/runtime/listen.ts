@@ -2,27 +2,28 @@ import { createApp, createDeps } from '../app'
 import { ConfigError, parseConfig } from '../config'
 import type { Deps } from '../env'
 import { fileDocsAssets } from './docs-assets'
-import { redisRevocations } from './redis'
+import { redisStores } from './redis'
 
 /**
  * Node and Bun: configuration from the environment, checked once at start. Bad configuration
  * stops the process with one line naming the variable (never its value).
  */
-export function appFromEnv(env: Record<string, string | undefined>) {
+export function appFromEnv(env: Record<string, string | undefined>, runtime: Pick<Deps, 'clientAddress'>) {
   try {
     const config = parseConfig(env)
     const port = Number(env.PORT ?? 8787)
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT must be a port number')
     const hostname = env.HOST || '127.0.0.1'
     const now = () => Date.now()
-    const overrides: Partial<Deps> = { now, docsAsset: fileDocsAssets() }
+    const overrides: Partial<Deps> = { now, docsAsset: fileDocsAssets(), ...runtime }
     // Several instances share revocations through Redis; one instance can keep them in memory.
     if (env.REDIS_URL) {
       if (!/^rediss?:\/\/\S+$/.test(env.REDIS_URL)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL')
-      overrides.revocations = redisRevocations(env.REDIS_URL, now)
+      const { revocations, attempts } = redisStores(env.REDIS_URL, now)
+      Object.assign(overrides, { revocations, attempts })
     }
     const deps = createDeps(config, overrides)
-    console.log(`token mode ${config.tokenMode}, revocations in ${deps.revocations.kind}`)
+    console.log(`token mode ${config.tokenMode}, revocations in ${deps.revocations.kind}, sign-in counters in ${deps.attempts.kind}`)
     return { app: createApp(deps), port, hostname }
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err

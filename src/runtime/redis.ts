@@ -1,11 +1,13 @@
 import { Redis } from 'ioredis'
+import type { AttemptCounter, Count } from '../stores/attempts'
 import { StoreUnavailable, type RevocationStore } from '../stores/revocations'
 
 /**
- * Revocations in Redis, shared by several Node or Bun instances. A write is seen by every
- * instance as soon as it returns (one primary). Keys expire with what they revoke (EXAT).
+ * Revocations and sign-in counters in Redis, shared by several Node or Bun instances over one
+ * connection. A write is seen by every instance as soon as it returns (one primary). Keys expire
+ * with what they hold (EXAT, EXPIRE NX).
  */
-export function redisRevocations(url: string, now: () => number): RevocationStore & { close(): Promise<void> } {
+export function redisStores(url: string, now: () => number): { revocations: RevocationStore; attempts: AttemptCounter; close(): Promise<void> } {
   const redis = new Redis(url, {
     // A request must not hang on a store that is away: every command, even one queued while
     // (re)connecting, fails after a second (ioredis arms the timer before queueing).
@@ -20,14 +22,29 @@ export function redisRevocations(url: string, now: () => number): RevocationStor
       throw new StoreUnavailable('Redis failed', { cause })
     }
   }
+  // MULTI answers [error, value] pairs; TTL is -2 for a missing key, -1 for one without expiry.
+  const count = (replies: [Error | null, unknown][] | null, countAt: number, ttlAt: number): Count => {
+    if (!replies || replies.some(([err]) => err)) throw new Error('MULTI failed')
+    const ttl = Number(replies[ttlAt]![1])
+    return { count: Number(replies[countAt]![1] ?? 0), resetInSeconds: ttl > 0 ? ttl : 0 }
+  }
+
   return {
-    kind: 'redis',
-    async revoke(id, expiresAt) {
-      if (expiresAt <= Math.floor(now() / 1000)) return
-      await guard(() => redis.set(`revoked:${id}`, '1', 'EXAT', expiresAt))
+    revocations: {
+      kind: 'redis',
+      async revoke(id, expiresAt) {
+        if (expiresAt <= Math.floor(now() / 1000)) return
+        await guard(() => redis.set(`revoked:${id}`, '1', 'EXAT', expiresAt))
+      },
+      async isRevoked(id) {
+        return (await guard(() => redis.exists(`revoked:${id}`))) === 1
+      },
     },
-    async isRevoked(id) {
-      return (await guard(() => redis.exists(`revoked:${id}`))) === 1
+    attempts: {
+      kind: 'redis',
+      hit: (key, windowSeconds) => guard(async () => count(await redis.multi().incr(key).expire(key, windowSeconds, 'NX').ttl(key).exec(), 0, 2)),
+      get: (key) => guard(async () => count(await redis.multi().get(key).ttl(key).exec(), 0, 1)),
+      clear: (key) => guard(async () => void (await redis.del(key))),
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect())

@@ -4,6 +4,9 @@ import { ConfigError, parseConfig } from '../config'
 import type { Deps } from '../env'
 import { ApiError, errorResponse } from '../http/errors'
 import { kvRevocations, type KVNamespaceLike } from '../stores/kv'
+import { durableObjectAttempts, type DurableObjectNamespaceLike } from './worker-attempts'
+
+export { AttemptCounterObject } from './worker-attempts'
 
 type Fetch = (request: Request, env: Record<string, unknown>, ctx?: ExecutionContext) => Response | Promise<Response>
 
@@ -15,9 +18,11 @@ function appFor(env: Record<string, unknown>): Fetch {
   let fetch: Fetch
   try {
     const now = () => Date.now()
-    const overrides: Partial<Deps> = { now }
-    // With a KV binding, revocations are shared by every isolate and location (wrangler.toml).
+    // Cloudflare sets the client's address; nothing else on the way can.
+    const overrides: Partial<Deps> = { now, clientAddress: (c) => c.req.header('CF-Connecting-IP') }
+    // With these bindings (wrangler.toml), state is shared by every isolate and location.
     if (env.REVOCATIONS) overrides.revocations = kvRevocations(env.REVOCATIONS as KVNamespaceLike, now)
+    if (env.ATTEMPTS) overrides.attempts = durableObjectAttempts(env.ATTEMPTS as DurableObjectNamespaceLike)
     fetch = createApp(createDeps(parseConfig(env), overrides)).fetch
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err

@@ -9,6 +9,9 @@ export type Identity = { sub: string; email: string; username: string; mode: str
 export type AccessClaims = Identity & { iss: string; aud: string; iat: number; exp: number; jti: string; sid?: string }
 
 const ALG = 'HS256'
+// The one header this service issues. Requiring it exactly refuses `none`, other algorithms and
+// any kid/jku/x5u/jwk/crit before any crypto runs (RFC 8725 §3.1: the algorithm is ours).
+const HEADER = btoa(JSON.stringify({ alg: ALG, typ: 'JWT' })).replace(/=+$/, '')
 // Clocks of several instances drift a little; a token is not "from the future" within this.
 export const CLOCK_SKEW_SECONDS = 5
 
@@ -62,6 +65,7 @@ export function createAccessTokens(config: Config['jwt'], now: () => number) {
 
     /** Verifies signature and claims; throws InvalidToken whatever the reason. */
     async verify(token: string): Promise<AccessClaims> {
+      if (!token.startsWith(`${HEADER}.`)) throw new InvalidToken('not a header this service issues')
       let payload: unknown
       try {
         // Time claims are checked below against the injected clock, not hono's Date.now().
