@@ -74,6 +74,9 @@ const schema = z.object({
   TOKEN_MODE: optional.pipe(z.enum(['app', 'cognito'], { error: 'must be "app" or "cognito"' }).default('app')),
 })
 
+/** The names of every setting, for tools that pass them on (e.g. to `wrangler dev --var`). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape)
+
 /** Parses environment variables (or Worker bindings) into a Config; throws ConfigError naming the first bad variable. */
 export function parseConfig(env: Record<string, unknown>): Config {
   const result = schema.safeParse(env)

@@ -19,6 +19,8 @@ async function signedIn(baseUrl: string) {
 }
 const demo = (baseUrl: string, token: string) => fetch(`${baseUrl}/demopage`, { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.status)
 const signOut = (baseUrl: string, token: string) => fetch(`${baseUrl}/signout`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } }).then((r) => r.status)
+const wrongPassword = (baseUrl: string, username: string) =>
+  fetch(`${baseUrl}/signin`, { method: 'POST', body: new URLSearchParams({ username, password: 'Wrong-pass1!' }) }).then((r) => r.status)
 const refresh = (baseUrl: string, rt: string) =>
   fetch(`${baseUrl}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt }) }).then((r) => r.status)
 
@@ -28,7 +30,8 @@ describe('Redis, shared by a Node and a Bun instance', () => {
   let bun: Running
   beforeAll(async () => {
     redis = await startRedis()
-    ;[node, bun] = await Promise.all([startRuntime('node', testEnv({ REDIS_URL: redis.url })), startRuntime('bun', testEnv({ REDIS_URL: redis.url }))])
+    const env = testEnv({ REDIS_URL: redis.url, SIGNIN_MAX_FAILURES_PER_USER: '2' })
+    ;[node, bun] = await Promise.all([startRuntime('node', env), startRuntime('bun', env)])
   }, 90_000)
   afterAll(async () => {
     await Promise.all([node?.stop(), bun?.stop()])
@@ -43,6 +46,14 @@ describe('Redis, shared by a Node and a Bun instance', () => {
     expect(await demo(bun.baseUrl, tokens.access_token)).toBe(401)
     expect(await demo(node.baseUrl, tokens.access_token)).toBe(401)
     expect(await refresh(bun.baseUrl, tokens.refresh_token)).toBe(400)
+  })
+
+  it('counts failed sign-ins on both: two on Node, and Bun refuses the third', async () => {
+    expect(bun.output()).toContain('sign-in counters in redis')
+    const email = `target-${Date.now()}@example.com`
+    expect(await wrongPassword(node.baseUrl, email)).toBe(400)
+    expect(await wrongPassword(node.baseUrl, email)).toBe(400)
+    expect(await wrongPassword(bun.baseUrl, email)).toBe(429)
   })
 
   it('and the other way round, Bun to Node', async () => {
@@ -113,6 +124,37 @@ describe('Workers KV inside workerd', () => {
       expect(await refresh(same.baseUrl, tokens.refresh_token)).toBe(400)
       // A Worker with another (empty) KV has never heard of the sign-out: the refusal above came from KV.
       expect(await demo(other.baseUrl, tokens.access_token)).toBe(200)
+    } finally {
+      await Promise.all([same.stop(), other.stop()])
+    }
+  }, 120_000)
+})
+
+describe('Durable Object sign-in counters inside workerd', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'do-'))
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  it('keep counting across a restart of the Worker, and only in that storage', async () => {
+    const env = testEnv({ SIGNIN_MAX_FAILURES_PER_USER: '2' })
+    const email = `do-${Date.now()}@example.com`
+    const first = await startRuntime('workers', env, { persistTo: join(dir, 'shared') })
+    try {
+      expect(await wrongPassword(first.baseUrl, email)).toBe(400)
+      expect(await wrongPassword(first.baseUrl, email)).toBe(400)
+      expect(await wrongPassword(first.baseUrl, email)).toBe(429)
+    } finally {
+      await first.stop()
+    }
+    const [same, other] = await Promise.all([
+      startRuntime('workers', env, { persistTo: join(dir, 'shared') }),
+      startRuntime('workers', env, { persistTo: join(dir, 'other') }),
+    ])
+    try {
+      expect(await wrongPassword(same.baseUrl, email)).toBe(429)
+      expect(await wrongPassword(other.baseUrl, email)).toBe(400)
     } finally {
       await Promise.all([same.stop(), other.stop()])
     }

@@ -2,14 +2,13 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { CONFIG_VARIABLES } from '../config'
 
 /** `node --import <this>` runs TypeScript files, whatever the working directory. */
 export const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 export type Runtime = 'node' | 'bun' | 'workers'
 
-// The service's own settings, forwarded to wrangler as --var (Workers sees no process.env).
-const SETTINGS = /^(COGNITO_\w+|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|JWT_\w+|ACCESS_TOKEN_TTL_SECONDS|TOKEN_MODE)$/
 
 /** The command that serves the app on host:port under a runtime, with these settings. */
 export function runtimeCommand(
@@ -26,7 +25,8 @@ export function runtimeCommand(
       return { command: bin('bun'), args: ['run', join(options.root, 'src/runtime/bun.ts')], env }
     case 'workers': {
       const vars = Object.entries(options.env)
-        .filter(([k, v]) => SETTINGS.test(k) && v)
+        // The service's own settings (Workers sees no process.env).
+        .filter(([k, v]) => CONFIG_VARIABLES.includes(k) && v)
         .flatMap(([k, v]) => ['--var', `${k}:${v}`])
       return {
         command: bin('wrangler'),
