@@ -1,6 +1,7 @@
 import { AwsClient } from 'aws4fetch'
 import * as z from 'zod'
 import type { Config } from '../config'
+import { deadline } from './deadline'
 import { classifyErrorAnswer, CognitoError, type CognitoFailure, type Operation } from './errors'
 import { secretHash } from './secret-hash'
 
@@ -92,32 +93,36 @@ export function createCognitoClient(config: Config['cognito'], deps: Deps = {}) 
    * at most twice, after a jittered pause (full jitter, https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
    */
   async function call<T>(op: Operation, payload: object, answer: z.ZodType<T>): Promise<T> {
-    const deadline = AbortSignal.timeout(config.timeoutMs)
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await attemptOnce(op, payload, answer, deadline)
-      } catch (err) {
-        if (!(err instanceof CognitoError) || attempt >= MAX_ATTEMPTS || !SAFE_TO_REPEAT.has(op) || !isBusy(err.failure)) throw err
-        await pause(random() * RETRY_BASE_MS * 2 ** attempt, deadline)
-        if (deadline.aborted) throw new CognitoError(op, { kind: 'timeout' }, { cause: err })
+    const { signal, clear } = deadline(config.timeoutMs)
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await attemptOnce(op, payload, answer, signal)
+        } catch (err) {
+          if (!(err instanceof CognitoError) || attempt >= MAX_ATTEMPTS || !SAFE_TO_REPEAT.has(op) || !isBusy(err.failure)) throw err
+          await pause(random() * RETRY_BASE_MS * 2 ** attempt, signal)
+          if (signal.aborted) throw new CognitoError(op, { kind: 'timeout' }, { cause: err })
+        }
       }
+    } finally {
+      clear()
     }
   }
 
   async function attemptOnce<T>(op: Operation, payload: object, answer: z.ZodType<T>, signal: AbortSignal): Promise<T> {
-    const init: RequestInit = {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-amz-json-1.1',
-        'X-Amz-Target': `AWSCognitoIdentityProviderService.${op}`,
-      },
-      body: JSON.stringify(payload),
-      signal,
+    const requestBody = JSON.stringify(payload)
+    let headers: HeadersInit = {
+      'Content-Type': 'application/x-amz-json-1.1',
+      'X-Amz-Target': `AWSCognitoIdentityProviderService.${op}`,
     }
     let status = 0
     let text: string
     try {
-      const res = await doFetch(signer ? await signer.sign(url, init) : new Request(url, init))
+      if (signer) headers = (await signer.sign(url, { method: 'POST', headers, body: requestBody })).headers
+      // fetch(url, init), never fetch(aRequest): undici follows a Request's signal through a weak
+      // reference, and once the Request is garbage-collected an abort no longer reaches the fetch
+      // (seen here: calls to a Cognito that never answered hung past their deadline under load).
+      const res = await doFetch(url, { method: 'POST', headers, body: requestBody, signal })
       status = res.status
       text = await res.text()
     } catch (cause) {

@@ -1,5 +1,6 @@
 import { decode, verify } from 'hono/jwt'
 import * as z from 'zod'
+import { deadline } from '../cognito/deadline'
 import { CognitoError } from '../cognito/errors'
 import type { Config } from '../config'
 import { checkTimes } from './access-token'
@@ -43,7 +44,7 @@ export function cognitoTokenVerifier(
   async function loadKeys(): Promise<void> {
     fetches++
     lastFetch = deps.now()
-    const signal = AbortSignal.timeout(config.timeoutMs)
+    const { signal, clear } = deadline(config.timeoutMs)
     let body: unknown
     let status = 0
     try {
@@ -52,6 +53,8 @@ export function cognitoTokenVerifier(
       body = await res.json()
     } catch (cause) {
       throw new CognitoError('JWKS', signal.aborted ? { kind: 'timeout' } : status ? { kind: 'malformed', status } : { kind: 'unreachable' }, { cause })
+    } finally {
+      clear()
     }
     const jwks = Jwks.safeParse(body)
     if (status !== 200 || !jwks.success) throw new CognitoError('JWKS', { kind: 'malformed', status })

@@ -1,6 +1,8 @@
 // Starts the real service under a runtime (Node, Bun, workerd through wrangler dev) for black-box tests.
 import { spawn } from 'node:child_process'
-import { resolve } from 'node:path'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { freePort } from '../../src/dev/emulator'
 import { runtimeCommand, type Runtime } from '../../src/dev/runtimes'
 
@@ -16,14 +18,17 @@ export async function startRuntime(
 ): Promise<Running> {
   const timeoutMs = options.timeoutMs ?? 45_000
   const port = await freePort()
-  const { command, args, env: childEnv } = runtimeCommand(runtime, { root, host: '127.0.0.1', port, inspectorPort: await freePort(), persistTo: options.persistTo, env })
+  // A Worker keeps KV and Durable Object state on disk: each gets its own, unless a test shares one on purpose.
+  const ownState = runtime === 'workers' && !options.persistTo ? await mkdtemp(join(tmpdir(), 'wrangler-state-')) : undefined
+  const persistTo = options.persistTo ?? ownState
+  const { command, args, env: childEnv } = runtimeCommand(runtime, { root, host: '127.0.0.1', port, inspectorPort: await freePort(), persistTo, env })
   // Its own process group, so that stopping it also stops what it started (wrangler's workerd).
   const child = spawn(command, args, { cwd: root, env: { ...childEnv, CI: 'true', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let out = ''
   child.stdout!.on('data', (c) => (out += c))
   child.stderr!.on('data', (c) => (out += c))
-  const stop = () =>
-    new Promise<void>((done) => {
+  const stop = async () => {
+    await new Promise<void>((done) => {
       if (child.exitCode !== null || child.signalCode !== null) return done()
       child.once('exit', () => done())
       try {
@@ -32,6 +37,8 @@ export async function startRuntime(
         done()
       }
     })
+    if (ownState) await rm(ownState, { recursive: true, force: true })
+  }
   const baseUrl = `http://127.0.0.1:${port}`
   const deadline = Date.now() + timeoutMs
   for (;;) {
