@@ -27,10 +27,12 @@ export type Deps = {
   log: Logger
   /** Serves a file of swagger-ui-dist (Node, Bun); on Workers the platform serves them as static assets. */
   docsAsset?: (file: string) => Promise<Response | undefined>
+  /** The OpenAPI document as JSON text (Node, Bun); on Workers it is a static asset too. */
+  openApi?: () => string
 }
 
 /** The Hono environment threaded through the app, middleware and routes. */
 export type AppEnv = {
   Bindings: Record<string, unknown>
-  Variables: { principal: Principal; token: string; requestId: string }
+  Variables: { principal: Principal; token: string; requestId: string; headers: Record<string, string>; replied: boolean }
 }

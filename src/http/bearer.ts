@@ -3,6 +3,7 @@ import type { AppEnv, Deps } from '../env'
 import { accessTokenKey } from '../stores/revocations'
 import { InvalidToken } from '../tokens/principal'
 import { ApiError } from './errors'
+import { setHeader } from './respond'
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
@@ -18,7 +19,7 @@ export const invalidToken = (realm: string, cause?: unknown) =>
 
 /**
  * Requires a valid, unrevoked access token in the Authorization header (never the query string,
- * RFC 6750 §2.3) and puts who it speaks for in `c.var.principal`. With `allowRevoked`, a revoked
+ * RFC 6750 §2.3) and puts who it speaks for in `c.get('principal')`. With `allowRevoked`, a revoked
  * but otherwise valid token passes: sign-out uses it so that signing out twice is harmless.
  */
 export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config'>, options: { allowRevoked?: boolean } = {}) {
@@ -44,8 +45,8 @@ export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config
     if (!options.allowRevoked && (await deps.revocations.isRevoked(accessTokenKey(principal.jti)))) throw invalid(new InvalidToken('revoked'))
     c.set('principal', principal)
     c.set('token', token)
-    await next()
     // What a bearer token unlocks is for that user only: no cache may keep it.
-    c.header('Cache-Control', 'no-store')
+    setHeader(c, 'Cache-Control', 'no-store')
+    await next()
   })
 }

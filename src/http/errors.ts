@@ -1,4 +1,6 @@
 import type { Context } from 'hono'
+import type { AppEnv } from '../env'
+import { reply, setHeader } from './respond'
 
 /** Every `error` code of API.md, with its HTTP status. */
 const STATUS = {
@@ -42,11 +44,11 @@ export class ApiError extends Error {
 }
 
 /** The one builder of error responses: used by onError, validation hooks and middleware alike. */
-export function errorResponse(c: Context, err: ApiError): Response {
+export function errorResponse(c: Context<AppEnv>, err: ApiError): Response {
   const body: ErrorBody = { error: err.code, error_description: err.description }
   if (err.extra.fields) body.fields = err.extra.fields
-  for (const [name, value] of Object.entries(err.extra.headers ?? {})) c.header(name, value)
+  for (const [name, value] of Object.entries(err.extra.headers ?? {})) setHeader(c, name, value)
   // Errors can follow a request that carried credentials: never let a cache keep them.
-  c.header('Cache-Control', 'no-store')
-  return c.json(body, err.status as 400)
+  setHeader(c, 'Cache-Control', 'no-store')
+  return reply(c, body, err.status)
 }

@@ -1,5 +1,6 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv, Deps } from '../env'
+import { setHeader } from './respond'
 
 // A request id from a client or a proxy is kept only if it cannot forge a log line.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -14,7 +15,7 @@ export function requestLog(deps: Pick<Deps, 'log' | 'now'>) {
     const given = c.req.header('X-Request-Id')
     const id = given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
     c.set('requestId', id)
-    c.header('X-Request-Id', id)
+    setHeader(c, 'X-Request-Id', id)
     const started = performance.now()
     await next()
     deps.log({

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv, Deps } from '../env'
+import { reply } from '../http/respond'
 import { parseInput, readBody, requireBody, validate } from '../http/validate'
 import { ConfirmInput, SignUpBody } from '../schemas'
 import { noStore, passwordGrant } from '../tokens/grant'
@@ -24,7 +25,7 @@ export function accountRoutes(deps: Deps) {
         if (grant.kind === 'tokens') Object.assign(body, grant.body)
         noStore(c)
       }
-      return c.json(body, 201)
+      return reply(c, body, 201)
     })
 
     // The original clients send the fields as query parameters; a JSON or form body works too.
@@ -34,6 +35,6 @@ export function accountRoutes(deps: Deps) {
       const source = 'username' in query || 'confirmation_code' in query ? query : ((await readBody(c)) ?? query)
       const input = parseInput(ConfirmInput, source)
       await deps.cognito.confirmSignUp(input.username, input.confirmation_code)
-      return c.json({ msg: 'User confirmed successfully' })
+      return reply(c, { msg: 'User confirmed successfully' })
     })
 }

@@ -1,20 +1,22 @@
 import { swaggerUI } from '@hono/swagger-ui'
 import { Hono } from 'hono'
 import type { AppEnv, Deps } from '../env'
-import { openApiDocument } from '../openapi'
+import { replyText } from '../http/respond'
 
 /** Where Swagger UI's own files are served from: the service itself, never a CDN. */
 export const DOCS_ASSETS_PATH = '/docs/swagger-ui-dist'
 /** The files of swagger-ui-dist that the page loads. */
 export const DOCS_ASSET_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js'] as const
 
-/** /openapi.json, /docs and, where the platform does not serve them, Swagger UI's files. */
+/**
+ * /openapi.json, /docs and Swagger UI's files. On Workers the platform serves the document and
+ * the files as static assets (src/dev/build-assets.ts) and these routes are never reached.
+ */
 export function docsRoutes(deps: Deps) {
-  let document: string | undefined // built on first use, then kept: it never changes
   return new Hono<AppEnv>()
     .get('/openapi.json', (c) => {
-      document ??= JSON.stringify(openApiDocument())
-      return c.body(document, 200, { 'Content-Type': 'application/json' })
+      const document = deps.openApi?.()
+      return document ? replyText(c, document, 'application/json') : c.notFound()
     })
     .get(
       '/docs',

@@ -3,6 +3,7 @@ import { CognitoError } from '../cognito/errors'
 import type { AppEnv, Deps } from '../env'
 import { bearerAuth } from '../http/bearer'
 import { ApiError } from '../http/errors'
+import { reply } from '../http/respond'
 import { signInLimits } from '../http/sign-in-limits'
 import { parseInput, readBody, requireBody, validate } from '../http/validate'
 import { PasswordForm, SignOutBody, TokenForm } from '../schemas'
@@ -17,7 +18,7 @@ export function sessionRoutes(deps: Deps) {
   const signIn = async (c: Context<AppEnv>, username: string, password: string) => {
     const grant = await limits.guard(c, username, () => passwordGrant(deps, username, password))
     noStore(c)
-    return c.json(grant.body)
+    return reply(c, grant.body)
   }
 
   return new Hono<AppEnv>()
@@ -40,7 +41,7 @@ export function sessionRoutes(deps: Deps) {
           requireParams({ refresh_token: form.refresh_token })
           const body = await refreshGrant(deps, form.refresh_token!)
           noStore(c)
-          return c.json(body)
+          return reply(c, body)
         }
         default:
           throw unsupportedGrant()
@@ -49,9 +50,9 @@ export function sessionRoutes(deps: Deps) {
 
     .post('/signout', bearerAuth(deps, { allowRevoked: true }), requireBody(['json', 'form'], { optional: true }), async (c) => {
       const { refresh_token } = parseInput(SignOutBody, (await readBody(c)) ?? {})
-      await signOut(deps, c.var.principal, c.var.token, refresh_token)
+      await signOut(deps, c.get('principal'), c.get('token'), refresh_token)
       noStore(c)
-      return c.json({ msg: 'User signed out successfully' })
+      return reply(c, { msg: 'User signed out successfully' })
     })
 }
 

@@ -2,25 +2,25 @@ import { Hono } from 'hono'
 import { CognitoError } from '../cognito/errors'
 import type { AppEnv, Deps } from '../env'
 import { bearerAuth, invalidToken } from '../http/bearer'
+import { reply } from '../http/respond'
 
 /** Routes that need a valid bearer token; /demopage makes no Cognito call. */
 export function userRoutes(deps: Deps) {
   const auth = bearerAuth(deps)
   return new Hono<AppEnv>()
-    .get('/demopage', auth, (c) => c.json({ msg: `Hello, ${c.var.principal.username}! Welcome to the demo page.` }))
+    .get('/demopage', auth, (c) => reply(c, { msg: `Hello, ${c.get('principal').username}! Welcome to the demo page.` }))
     .get('/me', auth, async (c) => {
-      const p = c.var.principal
-      c.header('Cache-Control', 'no-store')
-      if (p.email !== undefined) return c.json({ sub: p.sub, email: p.email, username: p.username, mode: p.mode ?? '' })
+      const p = c.get('principal')
+      if (p.email !== undefined) return reply(c, { sub: p.sub, email: p.email, username: p.username, mode: p.mode ?? '' })
       // Cognito's access tokens carry no attributes: ask Cognito, which also checks the token once more.
       let attrs: Record<string, string>
       try {
-        attrs = await deps.cognito.getUser(c.var.token)
+        attrs = await deps.cognito.getUser(c.get('token'))
       } catch (err) {
         const f = err instanceof CognitoError ? err.failure : undefined
         if (f?.kind === 'rejected' && f.type === 'NotAuthorizedException') throw invalidToken(deps.config.jwt.audience, err)
         throw err
       }
-      return c.json({ sub: p.sub, email: attrs.email ?? '', username: attrs['custom:username'] ?? p.username, mode: attrs['custom:mode'] ?? '' })
+      return reply(c, { sub: p.sub, email: attrs.email ?? '', username: attrs['custom:username'] ?? p.username, mode: attrs['custom:mode'] ?? '' })
     })
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { Deps } from '../env'
+import { openApiDocument } from '../openapi'
 
 const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' }
 
@@ -15,4 +16,10 @@ export function fileDocsAssets(): NonNullable<Deps['docsAsset']> {
     const type = TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream'
     return new Response((await bytes) as BodyInit, { headers: { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' } })
   }
+}
+
+/** Node and Bun: the OpenAPI document, built once on first use. */
+export function builtOpenApi(): NonNullable<Deps['openApi']> {
+  let document: string | undefined
+  return () => (document ??= JSON.stringify(openApiDocument()))
 }

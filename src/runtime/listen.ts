@@ -1,7 +1,8 @@
 import { createApp, createDeps } from '../app'
 import { ConfigError, parseConfig } from '../config'
 import type { Deps } from '../env'
-import { fileDocsAssets } from './docs-assets'
+import { builtOpenApi, fileDocsAssets } from './docs-assets'
+import { batchedStdoutLog } from './log'
 import { redisStores } from './redis'
 
 /**
@@ -15,7 +16,7 @@ export function appFromEnv(env: Record<string, string | undefined>, runtime: Pic
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT must be a port number')
     const hostname = env.HOST || '127.0.0.1'
     const now = () => Date.now()
-    const overrides: Partial<Deps> = { now, docsAsset: fileDocsAssets(), ...runtime }
+    const overrides: Partial<Deps> = { now, log: batchedStdoutLog(), docsAsset: fileDocsAssets(), openApi: builtOpenApi(), ...runtime }
     // Several instances share revocations through Redis; one instance can keep them in memory.
     if (env.REDIS_URL) {
       if (!/^rediss?:\/\/\S+$/.test(env.REDIS_URL)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL')

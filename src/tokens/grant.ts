@@ -2,8 +2,9 @@ import type { Context } from 'hono'
 import type { AuthOutcome } from '../cognito/client'
 import { CognitoError } from '../cognito/errors'
 import { decodePayload, identityFromIdToken } from '../cognito/identity'
-import type { Deps } from '../env'
+import type { AppEnv, Deps } from '../env'
 import { ApiError } from '../http/errors'
+import { setHeader } from '../http/respond'
 import { sessionKey } from '../stores/revocations'
 import { sessionId, unwrapRefreshToken, wrapRefreshToken } from './refresh-token'
 
@@ -70,7 +71,7 @@ function secondsLeft(jwt: string, now: () => number): number {
 }
 
 /** RFC 6749 §5.1: responses that carry tokens must not be cached. */
-export function noStore(c: Context): void {
-  c.header('Cache-Control', 'no-store')
-  c.header('Pragma', 'no-cache')
+export function noStore(c: Context<AppEnv>): void {
+  setHeader(c, 'Cache-Control', 'no-store')
+  setHeader(c, 'Pragma', 'no-cache')
 }

@@ -5,6 +5,7 @@ import { createApp, createDeps } from '../../src/app'
 import { parseConfig } from '../../src/config'
 import { readConfirmationCode } from '../../src/dev/emulator'
 import type { Deps } from '../../src/env'
+import { builtOpenApi } from '../../src/runtime/docs-assets'
 
 export const cognito = () => inject('cognito')
 export const TEST_SECRET = 'test-secret-of-at-least-32-bytes-0123456789'
@@ -25,7 +26,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
 /** The app, in process, talking to the real emulator over HTTP. */
 export function testApp(env: Record<string, string | undefined> = {}, deps: Partial<Deps> & { fetch?: typeof fetch } = {}) {
   const config = parseConfig(testEnv(env))
-  const d = createDeps(config, { log: () => {}, ...deps })
+  const d = createDeps(config, { log: () => {}, openApi: builtOpenApi(), ...deps })
   return { app: createApp(d), deps: d, config }
 }
 

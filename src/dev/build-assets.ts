@@ -1,0 +1,15 @@
+// The Worker's static assets, written into public/ before every `wrangler dev` and `wrangler
+// deploy` (wrangler.toml's [build]): Swagger UI's files, and the OpenAPI document, which is
+// built here once so that the JSON Schema generator never enters the Worker script.
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { openApiDocument } from '../openapi'
+import { DOCS_ASSET_FILES, DOCS_ASSETS_PATH } from '../routes/docs'
+
+const publicDir = join(import.meta.dirname, '../../public')
+const from = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
+const to = join(publicDir, DOCS_ASSETS_PATH)
+mkdirSync(to, { recursive: true })
+for (const file of DOCS_ASSET_FILES) copyFileSync(join(from, file), join(to, file))
+writeFileSync(join(publicDir, 'openapi.json'), JSON.stringify(openApiDocument()))

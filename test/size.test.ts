@@ -1,0 +1,9 @@
+// The Worker's size budget: a size, never a time.
+import { expect, it } from 'vitest'
+import { BUDGET_BYTES, workerSize } from '../src/dev/size'
+
+it('builds a Worker script of at most 64 KiB gzip', () => {
+  const { gzip } = workerSize()
+  expect(gzip).toBeGreaterThan(10_000) // it did build the whole app
+  expect(gzip).toBeLessThanOrEqual(BUDGET_BYTES)
+}, 60_000)
