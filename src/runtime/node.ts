@@ -3,7 +3,9 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import { appFromEnv } from './listen'
 
 const { app, port, hostname } = appFromEnv(process.env, { clientAddress: (c) => getConnInfo(c).remote.address })
-const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
+// Headers up to 32 KiB reach the app, which refuses an oversized token itself (401), as on
+// Workers; Node's own 16 KiB limit would answer 431 instead.
+const server = serve({ fetch: app.fetch, port, hostname, serverOptions: { maxHeaderSize: 32 * 1024 } }, (info) => {
   console.log(`listening on http://${hostname}:${info.port} (node ${process.version})`)
 })
 const stop = () => server.close(() => process.exit(0))

@@ -1,5 +1,6 @@
 // SECURITY.md's bad inputs as data: each a request and the 4xx JSON error it must get.
-// Shared by the in-process run and the workerd run.
+// Shared by the in-process run and the parity run on every runtime.
+import { expect } from 'vitest'
 
 export type InputCase = {
   name: string
@@ -77,4 +78,18 @@ export function badInputCases(): InputCase[] {
     { name: 'a path with traversal', method: 'GET', path: '/docs/swagger-ui-dist/..%2f..%2fpackage.json', status: 404, error: 'not_found' },
   )
   return cases
+}
+
+/** Sends a case and checks the answer; returns what was seen, to compare runtimes. */
+export async function checkInputCase(send: (path: string, init?: RequestInit) => Promise<Response>, t: InputCase): Promise<string> {
+  const res = await send(t.path, { method: t.method, headers: t.headers, body: t.body })
+  expect(res.status, t.name).toBe(t.status)
+  expect(res.headers.get('Content-Type'), t.name).toMatch(/^application\/json/)
+  const text = await res.text()
+  const body = JSON.parse(text)
+  expect(body, t.name).toMatchObject({ error: t.error, error_description: expect.any(String) })
+  expect(Object.keys(body).filter((k) => !['error', 'error_description', 'fields'].includes(k)), t.name).toEqual([])
+  expect(text, `${t.name}: no echo`).not.toContain(SECRET_VALUE)
+  expect(text, `${t.name}: no stack`).not.toMatch(/\n\s+at |Exception/)
+  return `${res.status} ${body.error} ${JSON.stringify(Object.keys(body.fields ?? {}).sort())} ${res.headers.get('Cache-Control')}`
 }

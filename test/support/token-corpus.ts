@@ -1,7 +1,9 @@
 // SECURITY.md's bad-token cases (1–15) as data: each a request to a bearer-protected route and
 // what must come back. Shared by the in-process tests (both token modes) and the workerd run.
 import { createHmac, createSign, generateKeyPairSync } from 'node:crypto'
-import { TEST_SECRET } from './harness'
+import { expect } from 'vitest'
+import { emulatorCall } from '../../src/dev/emulator'
+import { bearer, cognito, confirmedUser, signIn, TEST_SECRET, type testApp } from './harness'
 
 export type TokenCase = {
   name: string
@@ -103,4 +105,44 @@ export function badTokenCases(claims: Record<string, unknown>, options: { validT
     // 15
     { name: '15 the token in ?access_token= instead of the header', headers: {}, query: `?access_token=${options.validToken}`, status: 401, error: 'unauthorized' },
   ]
+}
+
+export type Send = (path: string, init?: RequestInit) => Promise<Response>
+
+/** Sends a case and checks the answer; returns what was seen, to compare runtimes. */
+export async function checkTokenCase(send: Send, t: TokenCase): Promise<string> {
+  const started = performance.now()
+  const res = await send(`/demopage${t.query ?? ''}`, { headers: t.headers })
+  expect([t.status].flat(), t.name).toContain(res.status)
+  expect(performance.now() - started, `${t.name}: answered quickly`).toBeLessThan(1000)
+  if (res.status === 431) return '431' // refused by the HTTP server before the app: no JSON to check
+  const body = await res.json()
+  if (t.error) expect(body, t.name).toEqual({ error: t.error, error_description: expect.any(String) })
+  const challenge = res.headers.get('WWW-Authenticate')
+  if (t.error === 'unauthorized') expect(challenge, t.name).toBe('Bearer realm="api"')
+  if (t.error === 'invalid_token') expect(challenge, t.name).toBe('Bearer realm="api", error="invalid_token"')
+  // Never an echo of the token.
+  expect(JSON.stringify(body)).not.toContain(t.headers.Authorization?.slice(7, 40) || '\u0000')
+  return `${res.status} ${body.error} ${challenge} ${res.headers.get('Cache-Control')}`
+}
+
+/**
+ * The corpus around a live token of a real user (signed in through `app`), with one token of
+ * that user signed out through `send`, and Cognito's own tokens for the same user.
+ */
+export async function liveTokenCorpus(app: ReturnType<typeof testApp>['app'], send: Send) {
+  const creds = await confirmedUser(app)
+  const live = await signIn(app, creds)
+  const gone = await signIn(app, creds)
+  expect((await send('/signout', { method: 'POST', headers: bearer(gone.access_token) })).status).toBe(200)
+  const c = await emulatorCall<{ AuthenticationResult: { AccessToken: string; IdToken: string } }>(cognito().endpoint, 'InitiateAuth', {
+    ClientId: cognito().clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: creds.email, PASSWORD: creds.password },
+  })
+  const claims = JSON.parse(Buffer.from(live.access_token.split('.')[1]!, 'base64url').toString())
+  const cases = badTokenCases(claims, {
+    validToken: live.access_token,
+    signedOut: gone.access_token,
+    cognitoTokens: [c.AuthenticationResult.AccessToken, c.AuthenticationResult.IdToken],
+  })
+  return { cases, live: live.access_token }
 }
