@@ -25,8 +25,8 @@ export type Deps = {
   /** Milliseconds since the epoch. */
   now: () => number
   log: Logger
-  /** Serves a file of swagger-ui-dist (Node, Bun); on Workers the platform serves them as static assets. */
-  docsAsset?: (file: string) => Promise<Response | undefined>
+  /** A file of swagger-ui-dist (Node, Bun); on Workers the platform serves them as static assets. */
+  docsAsset?: (file: string) => Promise<{ bytes: Uint8Array; type: string } | undefined>
   /** The OpenAPI document as JSON text (Node, Bun); on Workers it is a static asset too. */
   openApi?: () => string
 }
@@ -34,5 +34,5 @@ export type Deps = {
 /** The Hono environment threaded through the app, middleware and routes. */
 export type AppEnv = {
   Bindings: Record<string, unknown>
-  Variables: { principal: Principal; token: string; requestId: string; headers: Record<string, string>; replied: boolean }
+  Variables: { principal: Principal; token: string; requestId: string; headers: Record<string, string> }
 }

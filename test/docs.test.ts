@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { DOCS_ASSET_FILES, DOCS_ASSETS_PATH } from '../src/routes/docs'
 import { testApp } from './support/harness'
 
-const { app } = testApp({}, { docsAsset: async (file) => new Response(`contents of ${file}`) })
+const { app } = testApp({}, { docsAsset: async (file) => ({ bytes: new TextEncoder().encode(`contents of ${file}`), type: 'text/plain' }) })
 
 const document = async () => (await (await app.request('/openapi.json')).json()) as {
   openapi: string

@@ -31,9 +31,11 @@ export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config
 
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('Authorization')
-    if (!header || !/^bearer(\s|$)/i.test(header)) throw missing()
+    if (!header) throw missing()
     const match = BEARER.exec(header)
-    if (!match || match[1]!.length > MAX_TOKEN_LENGTH) throw invalid()
+    // Only a failed match needs to know whether the scheme was Bearer at all.
+    if (!match) throw /^bearer(\s|$)/i.test(header) ? invalid() : missing()
+    if (match[1]!.length > MAX_TOKEN_LENGTH) throw invalid()
     const token = match[1]!
     let principal
     try {

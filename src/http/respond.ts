@@ -25,28 +25,38 @@ export function reply(c: Context<AppEnv>, body: unknown, status = 200): Response
 
 /** A text answer of the given type with every header gathered for this request. */
 export function replyText(c: Context<AppEnv>, text: string, type: string, status = 200): Response {
-  c.set('replied', true)
   return new Response(text, { status, headers: { ...headersOf(c), 'content-type': type } })
 }
 
+/** Bytes (a static file) with every header gathered for this request, plus the given ones. */
+export function replyBytes(c: Context<AppEnv>, bytes: Uint8Array, headers: Record<string, string>): Response {
+  return new Response(bytes as BodyInit, { headers: { ...headersOf(c), ...headers } })
+}
+
 /**
- * Starts each request's headers with hono/secure-headers' defaults (read once from the middleware
- * itself, so they stay exactly its defaults) and gives answers not built by `reply` (Swagger UI,
- * CORS preflights) the same headers on their way out.
+ * Starts each request's headers with hono/secure-headers' defaults, read once from the middleware
+ * itself (so they stay exactly its defaults). Every answer is built by reply/replyText/replyBytes,
+ * which send them; only CORS answers, when CORS is configured, are built by hono's middleware.
  */
 export function responseHeaders() {
-  let defaults: Promise<Record<string, string>> | undefined
-  const read = async () => {
+  let defaults: Record<string, string> | undefined
+  const ready = (async () => {
     const res = await new Hono().use(secureHeaders()).get('/', (c) => c.body(null)).request('/')
     const headers: Record<string, string> = {}
     res.headers.forEach((value, name) => {
       if (name !== 'content-type') headers[name] = value
     })
-    return headers
-  }
-  return createMiddleware<AppEnv>(async (c, next) => {
-    c.set('headers', { ...(await (defaults ??= read())) })
-    await next()
-    if (!c.get('replied')) for (const [name, value] of Object.entries(c.get('headers'))) c.res.headers.set(name, value)
+    defaults = headers
+  })()
+  return createMiddleware<AppEnv>((c, next) => {
+    // Only the first requests after start wait for the defaults; after that there is no await.
+    if (defaults) {
+      c.set('headers', { ...defaults })
+      return next()
+    }
+    return ready.then(() => {
+      c.set('headers', { ...defaults })
+      return next()
+    })
   })
 }

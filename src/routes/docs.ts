@@ -1,7 +1,7 @@
-import { swaggerUI } from '@hono/swagger-ui'
+import { SwaggerUI } from '@hono/swagger-ui'
 import { Hono } from 'hono'
 import type { AppEnv, Deps } from '../env'
-import { replyText } from '../http/respond'
+import { replyBytes, replyText } from '../http/respond'
 
 /** Where Swagger UI's own files are served from: the service itself, never a CDN. */
 export const DOCS_ASSETS_PATH = '/docs/swagger-ui-dist'
@@ -18,18 +18,28 @@ export function docsRoutes(deps: Deps) {
       const document = deps.openApi?.()
       return document ? replyText(c, document, 'application/json') : c.notFound()
     })
-    .get(
-      '/docs',
-      swaggerUI({
-        url: '/openapi.json',
-        // @hono/swagger-ui appends /swagger-ui-dist/<file> to baseUrl.
-        baseUrl: '/docs',
-        title: 'Edge auth gateway',
-      }),
-    )
+    .get('/docs', (c) => replyText(c, page, 'text/html; charset=utf-8'))
     .get(`${DOCS_ASSETS_PATH}/:file`, async (c) => {
       const file = c.req.param('file')
-      const res = (DOCS_ASSET_FILES as readonly string[]).includes(file) ? await deps.docsAsset?.(file) : undefined
-      return res ?? c.notFound()
+      const asset = (DOCS_ASSET_FILES as readonly string[]).includes(file) ? await deps.docsAsset?.(file) : undefined
+      return asset ? replyBytes(c, asset.bytes, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' }) : c.notFound()
     })
 }
+
+// Swagger UI's page: @hono/swagger-ui's markup, with its files from the service itself.
+const page = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Edge auth gateway</title>
+  </head>
+  <body>
+    ${SwaggerUI({
+      url: '/openapi.json',
+      // @hono/swagger-ui appends /swagger-ui-dist/<file> to baseUrl.
+      baseUrl: '/docs',
+    })}
+  </body>
+</html>
+`

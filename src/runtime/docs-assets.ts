@@ -13,8 +13,7 @@ export function fileDocsAssets(): NonNullable<Deps['docsAsset']> {
   return async (file) => {
     let bytes = cache.get(file)
     if (!bytes) cache.set(file, (bytes = readFile(join(dir, file))))
-    const type = TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream'
-    return new Response((await bytes) as BodyInit, { headers: { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' } })
+    return { bytes: await bytes, type: TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream' }
   }
 }
 
