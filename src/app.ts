@@ -11,6 +11,7 @@ import { requestLog } from './http/request-log'
 import { reply, responseHeaders } from './http/respond'
 import { accountRoutes } from './routes/account'
 import { docsRoutes } from './routes/docs'
+import { passwordRoutes } from './routes/password'
 import { sessionRoutes } from './routes/session'
 import { userRoutes } from './routes/user'
 import { memoryAttempts } from './stores/attempts'
@@ -76,6 +77,7 @@ export function createApp(deps: Deps) {
     .route('/', accountRoutes(deps))
     .route('/', sessionRoutes(deps))
     .route('/', userRoutes(deps))
+    .route('/', passwordRoutes(deps))
     .route('/', docsRoutes(deps))
     .get('/health', (c) => reply(c, { status: 'ok' }))
 

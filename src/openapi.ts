@@ -2,7 +2,7 @@ import * as z from 'zod'
 import * as s from './schemas'
 
 type Route = {
-  method: 'get' | 'post'
+  method: 'get' | 'post' | 'delete'
   path: string
   summary: string
   tag: 'account' | 'session' | 'user' | 'service'
@@ -25,6 +25,18 @@ const ROUTES: Route[] = [
   { method: 'post', path: '/confirm', tag: 'account', summary: 'Confirm an account with the code sent by e-mail (query parameters, or a JSON body)',
     query: s.ConfirmInput.partial(), body: [{ type: json, schema: s.ConfirmInput }],
     ok: { status: 200, schema: s.Message, description: 'Confirmed' }, errors: [400, 413, 415, ...UPSTREAM] },
+  { method: 'post', path: '/confirm/resend', tag: 'account', summary: 'Send a new confirmation code (the same answer whether or not the user exists)',
+    body: [{ type: json, schema: s.UsernameBody, required: true }], ok: { status: 200, schema: s.CodeDeliveryResponse, description: 'Sent, if the user exists and is unconfirmed' },
+    errors: [400, 413, 415, ...UPSTREAM] },
+  { method: 'post', path: '/password/forgot', tag: 'account', summary: 'Send a code to reset the password with (the same answer whether or not the user exists)',
+    body: [{ type: json, schema: s.UsernameBody, required: true }], ok: { status: 200, schema: s.CodeDeliveryResponse, description: 'Sent, if the user exists' },
+    errors: [400, 413, 415, ...UPSTREAM] },
+  { method: 'post', path: '/password/reset', tag: 'account', summary: 'Set a new password with the code; every earlier sign-in of the user ends',
+    body: [{ type: json, schema: s.ResetBody, required: true }], ok: { status: 200, schema: s.Message, description: 'Reset' },
+    errors: [400, 413, 415, ...UPSTREAM] },
+  { method: 'post', path: '/password/change', tag: 'account', bearer: true, summary: 'Change the password of the signed-in user (the current one is checked again)',
+    body: [{ type: json, schema: s.ChangeBody, required: true }], ok: { status: 200, schema: s.Message, description: 'Changed' },
+    errors: [400, 401, 413, 415, ...UPSTREAM] },
   { method: 'post', path: '/signin', tag: 'session', summary: 'Sign in with the OAuth2 password form (the original clients\' route)',
     body: [{ type: form, schema: s.PasswordForm, required: true }],
     ok: { status: 200, schema: [s.TokenResponse, s.ChallengeResponse], description: 'Tokens, or a challenge to answer first' },
@@ -33,6 +45,10 @@ const ROUTES: Route[] = [
     body: [{ type: form, schema: s.TokenForm, required: true }],
     ok: { status: 200, schema: [s.TokenResponse, s.ChallengeResponse], description: 'Tokens, or a challenge to answer first' },
     errors: [400, 413, 415, ...UPSTREAM] },
+  { method: 'post', path: '/signin/challenge', tag: 'session', summary: 'Complete a sign-in that answered with a challenge (NEW_PASSWORD_REQUIRED, SMS_MFA, SOFTWARE_TOKEN_MFA)',
+    body: [{ type: json, schema: s.ChallengeBody, required: true }],
+    ok: { status: 200, schema: [s.TokenResponse, s.ChallengeResponse], description: 'Tokens, or a further challenge' },
+    errors: [400, 413, 415, ...UPSTREAM] },
   { method: 'post', path: '/signout', tag: 'session', bearer: true, summary: 'Sign out: this access token and this sign-in\'s refresh token are refused from then on',
     body: [{ type: json, schema: s.SignOutBody }, { type: form, schema: s.SignOutBody }],
     ok: { status: 200, schema: s.Message, description: 'Signed out' }, errors: [400, 401, 413, 415, ...UPSTREAM] },
@@ -40,6 +56,9 @@ const ROUTES: Route[] = [
     ok: { status: 200, schema: s.Message, description: 'The greeting' }, errors: [401] },
   { method: 'get', path: '/me', tag: 'user', bearer: true, summary: 'The signed-in user, from the access token',
     ok: { status: 200, schema: s.Me, description: 'The user' }, errors: [401] },
+  { method: 'delete', path: '/me', tag: 'user', bearer: true, summary: 'Delete the account (the password is checked again); its tokens are refused from then on',
+    body: [{ type: json, schema: s.DeleteMeBody, required: true }], ok: { status: 200, schema: s.Message, description: 'Deleted' },
+    errors: [400, 401, 413, 415, ...UPSTREAM] },
   { method: 'get', path: '/health', tag: 'service', summary: 'Liveness: answers without calling Cognito',
     ok: { status: 200, schema: s.Health, description: 'Alive' }, errors: [] },
   { method: 'get', path: '/openapi.json', tag: 'service', summary: 'This document',
@@ -87,6 +106,7 @@ export function openApiDocument(): Record<string, unknown> {
     }
     for (const status of r.errors) responses[status] = { $ref: `#/components/responses/E${status}` }
     paths[r.path] = {
+      ...paths[r.path],
       [r.method]: {
         tags: [r.tag],
         summary: r.summary,

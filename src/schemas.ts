@@ -109,3 +109,34 @@ export const ErrorBody = z
     fields: z.record(z.string(), z.string()).optional(),
   })
   .meta({ id: 'Error' })
+
+// Account flows (issue 6). Challenge responses are limited to what the challenges need: never
+// `userAttributes.*`, which NEW_PASSWORD_REQUIRED would otherwise let a client set.
+export const UsernameBody = z.object({ username: text(254).describe('The e-mail given at sign-up') }).meta({ id: 'UsernameRequest' })
+
+export const ResetBody = z
+  .object({
+    username: text(254),
+    confirmation_code: str().regex(/^\d{4,16}$/, 'must be the digits sent to the user'),
+    password: text(256).describe('The new password'),
+  })
+  .meta({ id: 'PasswordResetRequest' })
+
+export const ChangeBody = z.object({ old_password: text(256), new_password: text(256) }).meta({ id: 'PasswordChangeRequest' })
+
+export const DeleteMeBody = z.object({ password: text(256).describe('Checked again before anything is deleted') }).meta({ id: 'DeleteAccountRequest' })
+
+export const ChallengeBody = z
+  .object({
+    username: text(254),
+    session: text(4096).describe('From the challenge answer of /signin or /token'),
+    challenge_name: z.enum(['NEW_PASSWORD_REQUIRED', 'SMS_MFA', 'SOFTWARE_TOKEN_MFA']),
+    responses: z.object({
+      NEW_PASSWORD: text(256).optional(),
+      SMS_MFA_CODE: str().regex(/^\d{4,10}$/).optional(),
+      SOFTWARE_TOKEN_MFA_CODE: str().regex(/^\d{6}$/).optional(),
+    }),
+  })
+  .meta({ id: 'ChallengeRequest' })
+
+export const CodeDeliveryResponse = z.object({ code_delivery: CodeDelivery }).meta({ id: 'CodeDeliveryResponse' })

@@ -3,13 +3,13 @@ import { sessionId, unwrapRefreshToken, wrapRefreshToken } from '../src/tokens/r
 
 describe('refresh tokens handed to clients', () => {
   it('carry the Cognito username and the Cognito token, and give both back', () => {
-    const wrapped = wrapRefreshToken('4beb71b1-dc20-46d5-88d3-79f70c954706', 'eyJjdHkiOiJKV1QiLCJlbmMiOi.a.b.c.d')
-    expect(wrapped).toMatch(/^[A-Za-z0-9_-]+\.eyJ/)
-    expect(unwrapRefreshToken(wrapped)).toEqual({ username: '4beb71b1-dc20-46d5-88d3-79f70c954706', token: 'eyJjdHkiOiJKV1QiLCJlbmMiOi.a.b.c.d' })
-    expect(unwrapRefreshToken(wrapRefreshToken('ünïcode', 't'))).toEqual({ username: 'ünïcode', token: 't' })
+    const wrapped = wrapRefreshToken('4beb71b1-dc20-46d5-88d3-79f70c954706', 1_800_000_000, 'eyJjdHkiOiJKV1QiLCJlbmMiOi.a.b.c.d')
+    expect(wrapped).toMatch(/^[A-Za-z0-9_-]+\.[0-9a-z]+\.eyJ/)
+    expect(unwrapRefreshToken(wrapped)).toEqual({ username: '4beb71b1-dc20-46d5-88d3-79f70c954706', issuedAt: 1_800_000_000, token: 'eyJjdHkiOiJKV1QiLCJlbmMiOi.a.b.c.d' })
+    expect(unwrapRefreshToken(wrapRefreshToken('ünïcode', 5, 't'))).toEqual({ username: 'ünïcode', issuedAt: 5, token: 't' })
   })
 
-  it.each(['', 'garbage', '.token', 'dXNlcg.', '***.token', '_-8.token'])('are not ours when they look like %j', (value) => {
+  it.each(['', 'garbage', '.token', 'dXNlcg.', 'dXNlcg.1.', 'dXNlcg.token', 'dXNlcg.!!.token', '***.1.token', '_-8.1.token'])('are not ours when they look like %j', (value) => {
     expect(unwrapRefreshToken(value)).toBeUndefined()
   })
 

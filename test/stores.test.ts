@@ -56,6 +56,17 @@ describe('Redis, shared by a Node and a Bun instance', () => {
     expect(await wrongPassword(bun.baseUrl, email)).toBe(429)
   })
 
+  it('refuses on Bun every token of a user whose account was deleted on Node (the cut-off is shared)', async () => {
+    const creds = newCreds()
+    await fetch(`${node.baseUrl}/signup`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(creds) })
+    await fetch(`${node.baseUrl}/confirm?username=${encodeURIComponent(creds.email)}&confirmation_code=${await codeFor(creds.email)}`, { method: 'POST' })
+    const signin = () => fetch(`${bun.baseUrl}/signin`, { method: 'POST', body: new URLSearchParams({ username: creds.email, password: creds.password }) }).then((r) => r.json())
+    const [a, b] = [await signin(), await signin()]
+    const del = await fetch(`${node.baseUrl}/me`, { method: 'DELETE', headers: { Authorization: `Bearer ${a.access_token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ password: creds.password }) })
+    expect(del.status).toBe(200)
+    expect(await demo(bun.baseUrl, b.access_token)).toBe(401)
+  })
+
   it('and the other way round, Bun to Node', async () => {
     const tokens = await signedIn(bun.baseUrl)
     expect(await signOut(bun.baseUrl, tokens.access_token)).toBe(200)

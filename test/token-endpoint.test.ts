@@ -76,7 +76,7 @@ describe.each(['app', 'cognito'] as const)('TOKEN_MODE=%s', (mode) => {
       ['grant_type client_credentials', { grant_type: 'client_credentials' }, 'unsupported_grant_type'],
       ['grant_type authorization_code', { grant_type: 'authorization_code', code: 'x' }, 'unsupported_grant_type'],
       ['a refresh token that is not one', { grant_type: 'refresh_token', refresh_token: 'garbage' }, 'invalid_grant'],
-      ['a refresh token Cognito does not know', { grant_type: 'refresh_token', refresh_token: 'dXNlcg.not-a-cognito-token' }, 'invalid_grant'],
+      ['a refresh token Cognito does not know', { grant_type: 'refresh_token', refresh_token: 'dXNlcg.1.not-a-cognito-token' }, 'invalid_grant'],
     ])('answers %s with 400 %s (§5.2)', async (_, form, error) => {
       const res = await formPost(app, '/token', form as Record<string, string>)
       expect(res.status).toBe(400)

@@ -43,6 +43,8 @@ const AuthAnswer = z.union([
   }),
 ])
 const Empty = z.object({})
+// Answers whose content the service does not use (it answers alike whatever Cognito delivered).
+const Passthrough = z.object({}).passthrough()
 const GetUserAnswer = z.object({
   Username: z.string(),
   UserAttributes: z.array(z.object({ Name: z.string(), Value: z.string() })),
@@ -227,6 +229,51 @@ export function createCognitoClient(config: Config['cognito'], deps: Deps = {}) 
     async getUser(accessToken: string): Promise<Record<string, string>> {
       const a = await call('GetUser', { AccessToken: accessToken }, GetUserAnswer)
       return Object.fromEntries(a.UserAttributes.map((attr) => [attr.Name, attr.Value]))
+    },
+
+    /** ResendConfirmationCode: a new sign-up code for an unconfirmed user. */
+    async resendConfirmationCode(username: string): Promise<void> {
+      await call('ResendConfirmationCode', { ClientId: config.clientId, Username: username, ...(await withSecretHash(username)) }, Passthrough)
+    },
+
+    /** ForgotPassword: Cognito sends a code to reset the password with. */
+    async forgotPassword(username: string): Promise<void> {
+      await call('ForgotPassword', { ClientId: config.clientId, Username: username, ...(await withSecretHash(username)) }, Passthrough)
+    },
+
+    /** ConfirmForgotPassword: the code and the new password. */
+    async confirmForgotPassword(username: string, code: string, password: string): Promise<void> {
+      await call(
+        'ConfirmForgotPassword',
+        { ClientId: config.clientId, Username: username, ConfirmationCode: code, Password: password, ...(await withSecretHash(username)) },
+        Passthrough,
+      )
+    },
+
+    /** ChangePassword with the user's own Cognito access token. */
+    async changePassword(accessToken: string, previous: string, proposed: string): Promise<void> {
+      await call('ChangePassword', { AccessToken: accessToken, PreviousPassword: previous, ProposedPassword: proposed }, Passthrough)
+    },
+
+    /** DeleteUser with the user's own Cognito access token. */
+    async deleteUser(accessToken: string): Promise<void> {
+      await call('DeleteUser', { AccessToken: accessToken }, Passthrough)
+    },
+
+    /** RespondToAuthChallenge: completes a sign-in that Cognito answered with a challenge. */
+    async respondToChallenge(input: { username: string; challengeName: string; session: string; responses: Record<string, string> }): Promise<AuthOutcome> {
+      const hash = await withSecretHash(input.username)
+      const a = await call(
+        'RespondToAuthChallenge',
+        {
+          ClientId: config.clientId,
+          ChallengeName: input.challengeName,
+          Session: input.session,
+          ChallengeResponses: { ...input.responses, USERNAME: input.username, ...(hash.SecretHash ? { SECRET_HASH: hash.SecretHash } : {}) },
+        },
+        AuthAnswer,
+      )
+      return toOutcome(a)
     },
 
     /** RevokeToken (RFC 7009 in Cognito's terms): the refresh token and the tokens issued from it stop working. */

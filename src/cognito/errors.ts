@@ -9,6 +9,12 @@ export type Operation =
   | 'GlobalSignOut'
   | 'AdminUserGlobalSignOut'
   | 'GetUser'
+  | 'ResendConfirmationCode'
+  | 'ForgotPassword'
+  | 'ConfirmForgotPassword'
+  | 'ChangePassword'
+  | 'DeleteUser'
+  | 'RespondToAuthChallenge'
   | 'JWKS' // not an operation: the pool's signing keys, fetched for TOKEN_MODE=cognito
 
 // Cognito's `__type` names that mean something to us, grouped as SECURITY.md classifies them.
@@ -125,8 +131,9 @@ function fromType(op: Operation, type: CognitoErrorType, cause: { cause: unknown
     case 'NotAuthorizedException':
     case 'UserNotFoundException':
     case 'PasswordResetRequiredException':
-      if (op === 'ConfirmSignUp') return new ApiError('invalid_code', 'The confirmation code is not valid for this user.', cause)
+      if (op === 'ConfirmSignUp' || op === 'ConfirmForgotPassword') return new ApiError('invalid_code', 'The confirmation code is not valid for this user.', cause)
       if (op === 'InitiateAuth') return new ApiError('invalid_grant', WRONG_CREDENTIALS, cause)
+      if (op === 'RespondToAuthChallenge') return new ApiError('invalid_grant', 'The challenge session is invalid or has expired; sign in again.', cause)
       return new ApiError('invalid_grant', 'The token or credentials were refused.', cause)
     case 'InvalidPasswordException':
       // cognito-local answers a wrong password at sign-in with InvalidPasswordException.

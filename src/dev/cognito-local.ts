@@ -2,6 +2,8 @@
 // (`Targets`), so that tests and `npm start` exercise the real service client against it:
 // - GlobalSignOut and AdminUserGlobalSignOut, which it answers with "Unsupported": they drop
 //   every refresh token of the user, as Cognito does.
+// - ResendConfirmationCode, also "Unsupported": a new code for an unconfirmed user, delivered
+//   (printed) like the first one.
 // - Disabled users: Cognito refuses them at sign-in and at refresh (NotAuthorizedException,
 //   "User is disabled."); cognito-local lets them in.
 // Run by startEmulator() in place of cognito-local's own bin.
@@ -10,16 +12,20 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 const lib = (path: string) => require(`cognito-local/lib/${path}`)
 const { Targets } = lib('targets/targets') as { Targets: Record<string, Target> }
-const { NotAuthorizedError, UserNotFoundError } = lib('errors') as Record<'NotAuthorizedError' | 'UserNotFoundError', new (message?: string) => Error>
+const { NotAuthorizedError, UserNotFoundError, InvalidParameterError } = lib('errors') as Record<'NotAuthorizedError' | 'UserNotFoundError' | 'InvalidParameterError', new (message?: string) => Error>
 const { createDefaultServer } = lib('server/defaults') as { createDefaultServer: (logger: unknown) => Promise<{ start(): Promise<unknown> }> }
 
-type User = { Username: string; Enabled: boolean; RefreshTokens?: string[]; Attributes: { Name: string; Value: string }[] }
+type User = { Username: string; Enabled: boolean; UserStatus?: string; ConfirmationCode?: string; RefreshTokens?: string[]; Attributes: { Name: string; Value: string }[] }
 type UserPool = {
+  options: { Id: string }
   getUserByUsername(ctx: unknown, username: string): Promise<User | null>
   getUserByRefreshToken(ctx: unknown, token: string): Promise<User | null>
   saveUser(ctx: unknown, user: User): Promise<void>
 }
-type Services = { cognito: { getUserPool(ctx: unknown, id: string): Promise<UserPool>; getUserPoolForClientId(ctx: unknown, id: string): Promise<UserPool> } }
+type Services = {
+  otp: () => string
+  messages: { deliver(ctx: unknown, source: string, clientId: string, poolId: string, user: User, code: string, meta: unknown, details: object): Promise<void> }
+  cognito: { getUserPool(ctx: unknown, id: string): Promise<UserPool>; getUserPoolForClientId(ctx: unknown, id: string): Promise<UserPool> } }
 type Target = (services: Services) => (ctx: unknown, req: Record<string, any>) => Promise<unknown>
 
 async function signOutEverywhere(ctx: unknown, pool: UserPool, username: string) {
@@ -42,6 +48,19 @@ Targets.GlobalSignOut = ({ cognito }) => async (ctx, req) => {
   }
   if (!claims.client_id || !claims.username) throw new NotAuthorizedError()
   return signOutEverywhere(ctx, await cognito.getUserPoolForClientId(ctx, claims.client_id), claims.username)
+}
+
+Targets.ResendConfirmationCode = ({ cognito, messages, otp }) => async (ctx, req) => {
+  const pool = await cognito.getUserPoolForClientId(ctx, req.ClientId)
+  const user = await pool.getUserByUsername(ctx, req.Username)
+  if (!user) throw new UserNotFoundError()
+  if (user.UserStatus !== 'UNCONFIRMED') throw new InvalidParameterError('User is already confirmed.')
+  const code = otp()
+  await pool.saveUser(ctx, { ...user, ConfirmationCode: code })
+  const email = user.Attributes.find((a) => a.Name === 'email')?.Value ?? ''
+  const details = { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: email }
+  await messages.deliver(ctx, 'ResendCode', req.ClientId, pool.options.Id, user, code, req.ClientMetadata, details)
+  return { CodeDeliveryDetails: details }
 }
 
 const initiateAuth = Targets.InitiateAuth!

@@ -1,6 +1,5 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv, Deps } from '../env'
-import { accessTokenKey } from '../stores/revocations'
 import { InvalidToken } from '../tokens/principal'
 import { ApiError } from './errors'
 import { setHeader } from './respond'
@@ -44,7 +43,7 @@ export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config
       if (err instanceof InvalidToken) throw invalid(err)
       throw err
     }
-    if (!options.allowRevoked && (await deps.revocations.isRevoked(accessTokenKey(principal.jti)))) throw invalid(new InvalidToken('revoked'))
+    if (!options.allowRevoked && (await deps.revocations.isTokenRevoked(principal))) throw invalid(new InvalidToken('revoked'))
     c.set('principal', principal)
     c.set('token', token)
     // What a bearer token unlocks is for that user only: no cache may keep it.

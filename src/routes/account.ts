@@ -2,7 +2,8 @@ import { Hono } from 'hono'
 import type { AppEnv, Deps } from '../env'
 import { reply } from '../http/respond'
 import { parseInput, readBody, requireBody, validate } from '../http/validate'
-import { ConfirmInput, SignUpBody } from '../schemas'
+import { ConfirmInput, SignUpBody, UsernameBody } from '../schemas'
+import { ignoreUserFaults, maskedDelivery } from './account-support'
 import { noStore, passwordGrant } from '../tokens/grant'
 
 /** Sign-up and confirmation: the account's start. */
@@ -36,5 +37,12 @@ export function accountRoutes(deps: Deps) {
       const input = parseInput(ConfirmInput, source)
       await deps.cognito.confirmSignUp(input.username, input.confirmation_code)
       return reply(c, { msg: 'User confirmed successfully' })
+    })
+
+    // A new code for an unconfirmed user; the same answer for a user who is unknown or already confirmed.
+    .post('/confirm/resend', requireBody(['json']), validate('json', UsernameBody), async (c) => {
+      const { username } = c.req.valid('json')
+      await ignoreUserFaults(deps.cognito.resendConfirmationCode(username))
+      return reply(c, { code_delivery: maskedDelivery(username) })
     })
 }

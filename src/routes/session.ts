@@ -1,16 +1,16 @@
 import { Hono, type Context } from 'hono'
-import { CognitoError } from '../cognito/errors'
 import type { AppEnv, Deps } from '../env'
 import { bearerAuth } from '../http/bearer'
 import { ApiError } from '../http/errors'
 import { reply } from '../http/respond'
 import { signInLimits } from '../http/sign-in-limits'
 import { parseInput, readBody, requireBody, validate } from '../http/validate'
-import { PasswordForm, SignOutBody, TokenForm } from '../schemas'
+import { ChallengeBody, PasswordForm, SignOutBody, TokenForm } from '../schemas'
 import { accessTokenKey, sessionKey } from '../stores/revocations'
-import { noStore, passwordGrant, refreshGrant } from '../tokens/grant'
+import { noStore, passwordGrant, refreshGrant, tokenBody } from '../tokens/grant'
 import type { Principal } from '../tokens/principal'
 import { unwrapRefreshToken } from '../tokens/refresh-token'
+import { ignoreUserFaults } from './account-support'
 
 /** Sign-in (the original's OAuth2 password form), the token endpoint, and sign-out. */
 export function sessionRoutes(deps: Deps) {
@@ -48,6 +48,20 @@ export function sessionRoutes(deps: Deps) {
       }
     })
 
+    // Completes a sign-in that Cognito answered with a challenge (NEW_PASSWORD_REQUIRED, MFA).
+    .post('/signin/challenge', requireBody(['json']), validate('json', ChallengeBody), async (c) => {
+      const input = c.req.valid('json')
+      const responses = Object.fromEntries(Object.entries(input.responses).filter(([, v]) => v !== undefined)) as Record<string, string>
+      const outcome = await limits.guard(c, input.username, () =>
+        deps.cognito.respondToChallenge({ username: input.username, challengeName: input.challenge_name, session: input.session, responses }),
+      )
+      noStore(c)
+      if (outcome.kind === 'challenge') {
+        return reply(c, { challenge_name: outcome.challengeName, session: outcome.session, parameters: outcome.parameters })
+      }
+      return reply(c, await tokenBody(deps, outcome, outcome.refreshToken, Math.floor(deps.now() / 1000)))
+    })
+
     .post('/signout', bearerAuth(deps, { allowRevoked: true }), requireBody(['json', 'form'], { optional: true }), async (c) => {
       const { refresh_token } = parseInput(SignOutBody, (await readBody(c)) ?? {})
       await signOut(deps, c.get('principal'), c.get('token'), refresh_token)
@@ -76,26 +90,13 @@ async function signOut(deps: Deps, principal: Principal, bearerToken: string, re
   if (refreshToken) {
     // Only this sign-in; a refresh token that is not one of ours is simply not valid (RFC 7009 §2.2).
     const parts = unwrapRefreshToken(refreshToken)
-    if (parts) await alreadyInvalidIsFine(deps.cognito.revokeToken(parts.token))
+    if (parts) await ignoreUserFaults(deps.cognito.revokeToken(parts.token))
   } else if (deps.config.tokenMode === 'cognito') {
     // The bearer is Cognito's own access token: what the original tried to do with its own JWT.
-    await alreadyInvalidIsFine(deps.cognito.globalSignOut(bearerToken))
+    await ignoreUserFaults(deps.cognito.globalSignOut(bearerToken))
   } else if (deps.cognito.canAdmin) {
-    await alreadyInvalidIsFine(deps.cognito.adminUserGlobalSignOut(principal.sub))
+    await ignoreUserFaults(deps.cognito.adminUserGlobalSignOut(principal.sub))
   }
   if (principal.sid) await deps.revocations.revoke(sessionKey(principal.sid), nowSeconds + deps.config.refreshTokenTtlSeconds)
   await deps.revocations.revoke(accessTokenKey(principal.jti), principal.exp)
-}
-
-/** Cognito saying a token is already invalid is what sign-out wanted; its other faults still count. */
-async function alreadyInvalidIsFine(call: Promise<void>): Promise<void> {
-  try {
-    await call
-  } catch (err) {
-    const f = err instanceof CognitoError ? err.failure : undefined
-    const alreadyInvalid =
-      f?.kind === 'rejected' &&
-      (f.type === 'NotAuthorizedException' || f.type === 'InvalidParameterException' || f.type === 'UnsupportedTokenTypeException' || f.type === 'UserNotFoundException')
-    if (!alreadyInvalid) throw err
-  }
 }

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
 import type { AttemptCounter, Count } from '../stores/attempts'
-import { StoreUnavailable, type RevocationStore } from '../stores/revocations'
+import { accessTokenKey, StoreUnavailable, subjectKey, type RevocationStore } from '../stores/revocations'
 
 /**
  * Revocations and sign-in counters in Redis, shared by several Node or Bun instances over one
@@ -38,6 +38,19 @@ export function redisStores(url: string, now: () => number): { revocations: Revo
       },
       async isRevoked(id) {
         return (await guard(() => redis.exists(`revoked:${id}`))) === 1
+      },
+      async revokeSubject(subject, before, until) {
+        // A later cut-off never moves back: GREATEST of the old and new, kept with the later expiry.
+        const key = `revoked:${subjectKey(subject)}`
+        await guard(async () => {
+          const old = Number((await redis.get(key)) ?? 0)
+          await redis.set(key, String(Math.max(old, before)), 'EXAT', until)
+        })
+      },
+      async isTokenRevoked({ jti, sub, iat }) {
+        // One round trip for both.
+        const [token, cutoff] = await guard(() => redis.mget(`revoked:${accessTokenKey(jti)}`, `revoked:${subjectKey(sub)}`))
+        return token !== null || (cutoff !== null && iat < Number(cutoff))
       },
     },
     attempts: {

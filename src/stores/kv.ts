@@ -1,4 +1,4 @@
-import { StoreUnavailable, type RevocationStore } from './revocations'
+import { accessTokenKey, StoreUnavailable, subjectKey, type RevocationStore } from './revocations'
 
 /** The part of a Workers KV namespace binding this store uses. */
 export interface KVNamespaceLike {
@@ -30,6 +30,14 @@ export function kvRevocations(kv: KVNamespaceLike, now: () => number): Revocatio
     },
     async isRevoked(id) {
       return (await guard(() => kv.get(`revoked:${id}`))) !== null
+    },
+    async revokeSubject(subject, before, until) {
+      const nowSeconds = Math.ceil(now() / 1000)
+      await guard(() => kv.put(`revoked:${subjectKey(subject)}`, String(before), { expiration: Math.max(until, nowSeconds + KV_MIN_TTL_SECONDS) }))
+    },
+    async isTokenRevoked({ jti, sub, iat }) {
+      const [token, cutoff] = await guard(() => Promise.all([kv.get(`revoked:${accessTokenKey(jti)}`), kv.get(`revoked:${subjectKey(sub)}`)]))
+      return token !== null || (cutoff !== null && iat < Number(cutoff))
     },
   }
 }

@@ -7,6 +7,10 @@ export interface RevocationStore {
   /** Refuses `id` from now until `expiresAt` (epoch seconds). Revoking twice is harmless. */
   revoke(id: string, expiresAt: number): Promise<void>
   isRevoked(id: string): Promise<boolean>
+  /** Refuses every token of `subject` issued before `before` (epoch seconds), until `until`. */
+  revokeSubject(subject: string, before: number, until: number): Promise<void>
+  /** One read for a bearer token: revoked itself, or issued before its subject's cut-off. */
+  isTokenRevoked(t: { jti: string; sub: string; iat: number }): Promise<boolean>
   /** For logs and docs: which store this is. */
   readonly kind: 'memory' | 'kv' | 'redis'
 }
@@ -19,16 +23,20 @@ export class StoreUnavailable extends Error {
 // What is revoked: one access token (by jti), or one sign-in (by a hash of its refresh token).
 export const accessTokenKey = (jti: string) => `jti:${jti}`
 export const sessionKey = (sid: string) => `sid:${sid}`
+export const subjectKey = (sub: string) => `sub:${sub}`
 
 /** One process's revocations: enough for a single Node or Bun instance, not for several. */
 export function memoryRevocations(now: () => number): RevocationStore {
   const until = new Map<string, number>()
+  // Subjects' cut-offs: tokens issued before `before` are refused, until `until`.
+  const cutoffs = new Map<string, { before: number; until: number }>()
   let nextSweep = 0
   // Expired entries are dropped in passing, at most once a minute, so the map stays as small as the live set.
   const sweep = (nowSeconds: number) => {
     if (nowSeconds < nextSweep) return
     nextSweep = nowSeconds + 60
     for (const [id, exp] of until) if (exp <= nowSeconds) until.delete(id)
+    for (const [sub, c] of cutoffs) if (c.until <= nowSeconds) cutoffs.delete(sub)
   }
   return {
     kind: 'memory',
@@ -40,6 +48,19 @@ export function memoryRevocations(now: () => number): RevocationStore {
     async isRevoked(id) {
       const exp = until.get(id)
       return exp !== undefined && exp > now() / 1000
+    },
+    async revokeSubject(subject, before, untilSeconds) {
+      const nowSeconds = now() / 1000
+      sweep(nowSeconds)
+      const c = cutoffs.get(subject)
+      cutoffs.set(subject, { before: Math.max(before, c?.before ?? 0), until: Math.max(untilSeconds, c?.until ?? 0) })
+    },
+    async isTokenRevoked({ jti, sub, iat }) {
+      const nowSeconds = now() / 1000
+      const exp = until.get(accessTokenKey(jti))
+      if (exp !== undefined && exp > nowSeconds) return true
+      const c = cutoffs.get(sub)
+      return c !== undefined && c.until > nowSeconds && iat < c.before
     },
   }
 }

@@ -98,7 +98,7 @@ export function appTokenVerifier(tokens: AccessTokens): BearerVerifier {
   return {
     async verify(token): Promise<Principal> {
       const c = await tokens.verify(token)
-      return { sub: c.sub, username: c.username, email: c.email, mode: c.mode, jti: c.jti, exp: c.exp, sid: c.sid }
+      return { sub: c.sub, username: c.username, email: c.email, mode: c.mode, jti: c.jti, exp: c.exp, iat: c.iat, sid: c.sid }
     },
   }
 }

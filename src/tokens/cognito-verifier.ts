@@ -111,7 +111,7 @@ export function cognitoTokenVerifier(
       if (!parsed.success || parsed.data.client_id !== config.clientId) throw new InvalidToken('claims')
       const { nbf, ...c } = parsed.data
       checkTimes(c, nbf, deps.now)
-      return { sub: c.sub, username: c.username, jti: c.jti, exp: c.exp }
+      return { sub: c.sub, username: c.username, jti: c.jti, exp: c.exp, iat: c.iat }
     },
   }
 }

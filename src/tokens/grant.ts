@@ -27,7 +27,7 @@ export async function passwordGrant(deps: GrantDeps, username: string, password:
       body: { challenge_name: outcome.challengeName, session: outcome.session, parameters: outcome.parameters },
     }
   }
-  return { kind: 'tokens', body: await tokenBody(deps, outcome, outcome.refreshToken) }
+  return { kind: 'tokens', body: await tokenBody(deps, outcome, outcome.refreshToken, Math.floor(deps.now() / 1000)) }
 }
 
 const badRefreshToken = () => new ApiError('invalid_grant', 'The refresh token is invalid, expired or revoked.')
@@ -39,18 +39,22 @@ const badRefreshToken = () => new ApiError('invalid_grant', 'The refresh token i
 export async function refreshGrant(deps: GrantDeps, refreshToken: string): Promise<TokenBody> {
   const parts = unwrapRefreshToken(refreshToken)
   if (!parts) throw badRefreshToken()
-  if (await deps.revocations.isRevoked(sessionKey(await sessionId(parts.token)))) throw badRefreshToken()
+  const sid = await sessionId(parts.token)
+  if (await deps.revocations.isRevoked(sessionKey(sid))) throw badRefreshToken()
   const outcome = await deps.cognito.refreshAuth(parts.token, parts.username)
   // Cognito never answers a refresh with a challenge; if it does, it is not an answer we can use.
   if (outcome.kind !== 'tokens') throw new CognitoError('InitiateAuth', { kind: 'malformed', status: 200 })
+  // A sign-in older than the user's cut-off (a password reset, a deleted account) is over.
+  const { sub } = identityFromIdToken(outcome.idToken)
+  if (await deps.revocations.isTokenRevoked({ jti: `refresh:${sid}`, sub, iat: parts.issuedAt })) throw badRefreshToken()
   // Without rotation Cognito returns no new refresh token, and the client keeps its own (§6).
-  const body = await tokenBody(deps, outcome, outcome.refreshToken ?? parts.token)
+  const body = await tokenBody(deps, outcome, outcome.refreshToken ?? parts.token, parts.issuedAt)
   if (!outcome.refreshToken) delete body.refresh_token
   return body
 }
 
-/** The token response (RFC 6749 §5.1) for what Cognito answered. */
-async function tokenBody(deps: GrantDeps, result: Tokens, cognitoRefreshToken: string | undefined): Promise<TokenBody> {
+/** The token response (RFC 6749 §5.1) for what Cognito answered, for a sign-in made at `signedInAt`. */
+export async function tokenBody(deps: GrantDeps, result: Tokens, cognitoRefreshToken: string | undefined, signedInAt: number): Promise<TokenBody> {
   const identity = identityFromIdToken(result.idToken)
   let body: TokenBody
   if (deps.config.tokenMode === 'cognito') {
@@ -60,7 +64,7 @@ async function tokenBody(deps: GrantDeps, result: Tokens, cognitoRefreshToken: s
     const { token } = await deps.tokens.issue(identity, sid)
     body = { access_token: token, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds }
   }
-  if (cognitoRefreshToken) body.refresh_token = wrapRefreshToken(identity.cognitoUsername, cognitoRefreshToken)
+  if (cognitoRefreshToken) body.refresh_token = wrapRefreshToken(identity.cognitoUsername, signedInAt, cognitoRefreshToken)
   return body
 }
 

@@ -5,6 +5,7 @@ export type Principal = {
   username: string
   jti: string
   exp: number
+  iat: number
   /** Carried by the service's own tokens; in cognito mode /me asks Cognito. */
   email?: string
   mode?: string

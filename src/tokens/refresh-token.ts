@@ -1,6 +1,7 @@
 // The refresh token handed to clients: Cognito's, prefixed with the Cognito username it belongs
-// to. Opaque to clients (API.md); the service needs the username to compute SECRET_HASH for
-// REFRESH_TOKEN_AUTH, which Cognito computes over the user's `cognito:username`, not the e-mail.
+// to and the time of its sign-in. Opaque to clients (API.md). The service needs the username to
+// compute SECRET_HASH for REFRESH_TOKEN_AUTH (Cognito computes it over `cognito:username`, not
+// the e-mail), and the time to refuse sign-ins older than a password reset.
 
 const encoder = new TextEncoder()
 
@@ -10,20 +11,23 @@ const b64url = (bytes: Uint8Array) => {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
-/** Our refresh token: `<base64url(cognito username)>.<Cognito's refresh token>`. */
-export function wrapRefreshToken(cognitoUsername: string, cognitoToken: string): string {
-  return `${b64url(encoder.encode(cognitoUsername))}.${cognitoToken}`
+/** Our refresh token: `<base64url(cognito username)>.<sign-in time, base 36>.<Cognito's refresh token>`. */
+export function wrapRefreshToken(cognitoUsername: string, issuedAt: number, cognitoToken: string): string {
+  return `${b64url(encoder.encode(cognitoUsername))}.${issuedAt.toString(36)}.${cognitoToken}`
 }
 
 /** The parts of a refresh token a client sent, or undefined if it is not one of ours. */
-export function unwrapRefreshToken(value: string): { username: string; token: string } | undefined {
-  const dot = value.indexOf('.')
-  if (dot < 1 || dot === value.length - 1) return undefined
+export function unwrapRefreshToken(value: string): { username: string; issuedAt: number; token: string } | undefined {
+  const first = value.indexOf('.')
+  const second = value.indexOf('.', first + 1)
+  if (first < 1 || second < first + 2 || second === value.length - 1) return undefined
+  const issuedAt = /^[0-9a-z]{1,10}$/.test(value.slice(first + 1, second)) ? parseInt(value.slice(first + 1, second), 36) : NaN
+  if (!Number.isSafeInteger(issuedAt)) return undefined
   try {
-    const b64 = value.slice(0, dot).replace(/-/g, '+').replace(/_/g, '/')
+    const b64 = value.slice(0, first).replace(/-/g, '+').replace(/_/g, '/')
     const bytes = Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0))
     const username = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-    return username ? { username, token: value.slice(dot + 1) } : undefined
+    return username ? { username, issuedAt, token: value.slice(second + 1) } : undefined
   } catch {
     return undefined
   }

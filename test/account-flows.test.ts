@@ -1,0 +1,154 @@
+// Account flows beyond the first sign-in, end to end against the (extended) emulator:
+// resend code, forgot and reset password, change password, challenges, delete account.
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { emulatorCall } from '../src/dev/emulator'
+import { bearer, codeFor, cognito, confirmedUser, formPost, jsonPost, newCreds, signIn, testApp } from './support/harness'
+
+const { app } = testApp()
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const refresh = (rt: string) => formPost(app, '/token', { grant_type: 'refresh_token', refresh_token: rt })
+const adminGetUser = (username: string) =>
+  emulatorCall(cognito().endpoint, 'AdminGetUser', { UserPoolId: cognito().userPoolId, Username: username }).then(() => true, () => false)
+
+describe('POST /confirm/resend', () => {
+  it('sends a new code that confirms the account', async () => {
+    const creds = newCreds()
+    await jsonPost(app, '/signup', creds)
+    const res = await jsonPost(app, '/confirm/resend', { username: creds.email })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ code_delivery: { destination: 'u***@e***', medium: 'EMAIL', attribute: 'email' } })
+    expect((await jsonPost(app, '/confirm', { username: creds.email, confirmation_code: await codeFor(creds.email) })).status).toBe(200)
+  })
+
+  it('answers the same for an unknown user and for one already confirmed', async () => {
+    const unconfirmed = newCreds()
+    await jsonPost(app, '/signup', unconfirmed)
+    const confirmed = await confirmedUser(app)
+    const answers = await Promise.all(
+      [unconfirmed.email, confirmed.email, `user-${randomUUID().slice(0, 8)}@example.com`].map(async (username) => {
+        const res = await jsonPost(app, '/confirm/resend', { username })
+        return [res.status, await res.text()]
+      }),
+    )
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1)
+  })
+})
+
+describe('forgot and reset password', () => {
+  it('answers /password/forgot the same whether or not the user exists', async () => {
+    const creds = await confirmedUser(app)
+    const known = await jsonPost(app, '/password/forgot', { username: creds.email })
+    const unknown = await jsonPost(app, '/password/forgot', { username: `user-${randomUUID().slice(0, 8)}@example.com` })
+    expect(known.status).toBe(200)
+    expect(unknown.status).toBe(200)
+    expect(await unknown.text()).toBe(await known.text())
+  })
+
+  it('resets with the code, and ends every earlier sign-in: access and refresh tokens', async () => {
+    const creds = await confirmedUser(app)
+    const before = await signIn(app, creds)
+    await pause(1100) // a reset ends the sign-ins of earlier seconds
+    await jsonPost(app, '/password/forgot', { username: creds.email })
+    const code = await codeFor(creds.email)
+    const res = await jsonPost(app, '/password/reset', { username: creds.email, confirmation_code: code, password: 'N3w-Passw0rd!' })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ msg: 'Password reset successfully' })
+
+    expect((await app.request('/demopage', { headers: bearer(before.access_token) })).status).toBe(401)
+    expect((await (await refresh(before.refresh_token)).json()).error).toBe('invalid_grant')
+    expect((await formPost(app, '/signin', { username: creds.email, password: creds.password })).status).toBe(400)
+    // Signing in again at once works.
+    const after = await signIn(app, { ...creds, password: 'N3w-Passw0rd!' })
+    expect((await app.request('/demopage', { headers: bearer(after.access_token) })).status).toBe(200)
+  })
+
+  it('refuses a wrong code, and a new password that is not valid input', async () => {
+    const creds = await confirmedUser(app)
+    await jsonPost(app, '/password/forgot', { username: creds.email })
+    const code = await codeFor(creds.email)
+    const wrong = await jsonPost(app, '/password/reset', { username: creds.email, confirmation_code: code === '000000' ? '111111' : '000000', password: 'N3w-Passw0rd!' })
+    expect(wrong.status).toBe(400)
+    expect((await wrong.json()).error).toBe('invalid_code')
+    const empty = await jsonPost(app, '/password/reset', { username: creds.email, confirmation_code: code, password: '' })
+    expect((await empty.json()).fields).toHaveProperty('password')
+  })
+})
+
+describe('POST /password/change', () => {
+  it('checks the current password, then changes it', async () => {
+    const creds = await confirmedUser(app)
+    const { access_token } = await signIn(app, creds)
+    const wrong = await jsonPost(app, '/password/change', { old_password: 'Wrong-pass1!', new_password: 'N3w-Passw0rd!' }, bearer(access_token))
+    expect(wrong.status).toBe(400)
+    expect((await wrong.json()).error).toBe('invalid_grant')
+
+    const ok = await jsonPost(app, '/password/change', { old_password: creds.password, new_password: 'N3w-Passw0rd!' }, bearer(access_token))
+    expect(ok.status).toBe(200)
+    expect((await formPost(app, '/signin', { username: creds.email, password: creds.password })).status).toBe(400)
+    expect((await formPost(app, '/signin', { username: creds.email, password: 'N3w-Passw0rd!' })).status).toBe(200)
+  })
+
+  it('needs a bearer token', async () => {
+    expect((await jsonPost(app, '/password/change', { old_password: 'a', new_password: 'b' })).status).toBe(401)
+  })
+})
+
+describe('challenges', () => {
+  it('takes a user created with AdminCreateUser through NEW_PASSWORD_REQUIRED', async () => {
+    const email = `admin-made-${randomUUID().slice(0, 8)}@example.com`
+    await emulatorCall(cognito().endpoint, 'AdminCreateUser', {
+      UserPoolId: cognito().userPoolId, Username: email, TemporaryPassword: 'Temp-Passw0rd!', MessageAction: 'SUPPRESS',
+      UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }],
+    })
+    const first = await formPost(app, '/signin', { username: email, password: 'Temp-Passw0rd!' })
+    expect(first.status).toBe(200)
+    const challenge = await first.json()
+    expect(challenge).toEqual({ challenge_name: 'NEW_PASSWORD_REQUIRED', session: expect.any(String), parameters: expect.any(Object) })
+    expect(challenge).not.toHaveProperty('access_token')
+
+    const done = await jsonPost(app, '/signin/challenge', {
+      username: email, session: challenge.session, challenge_name: 'NEW_PASSWORD_REQUIRED',
+      // Anything beyond what the challenge needs is dropped, never forwarded (no userAttributes.*).
+      responses: { NEW_PASSWORD: 'Chosen-Passw0rd!', 'userAttributes.custom:role': 'admin' },
+    })
+    expect(done.status).toBe(200)
+    expect(done.headers.get('Cache-Control')).toBe('no-store')
+    const tokens = await done.json()
+    expect(tokens).toMatchObject({ token_type: 'bearer', access_token: expect.any(String), refresh_token: expect.any(String) })
+    expect((await app.request('/demopage', { headers: bearer(tokens.access_token) })).status).toBe(200)
+    expect((await formPost(app, '/signin', { username: email, password: 'Chosen-Passw0rd!' })).status).toBe(200)
+    const user = await emulatorCall<{ UserAttributes: { Name: string }[] }>(cognito().endpoint, 'AdminGetUser', { UserPoolId: cognito().userPoolId, Username: email })
+    expect(user.UserAttributes.map((a) => a.Name)).not.toContain('custom:role')
+  })
+
+  it('refuses a challenge name it does not handle and a session that is not one', async () => {
+    const bad = await jsonPost(app, '/signin/challenge', { username: 'a@example.com', session: 's', challenge_name: 'CUSTOM_CHALLENGE', responses: {} })
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).fields).toHaveProperty('challenge_name')
+  })
+})
+
+describe('DELETE /me', () => {
+  it('keeps the account when the password is wrong', async () => {
+    const creds = await confirmedUser(app)
+    const { access_token } = await signIn(app, creds)
+    const res = await app.request('/me', { method: 'DELETE', headers: { ...bearer(access_token), 'Content-Type': 'application/json' }, body: JSON.stringify({ password: 'Wrong-pass1!' }) })
+    expect(res.status).toBe(400)
+    expect((await res.json()).error).toBe('invalid_grant')
+    expect(await adminGetUser(creds.email)).toBe(true)
+  })
+
+  it('deletes the account after checking the password, and refuses its tokens from then on', async () => {
+    const creds = await confirmedUser(app)
+    const other = await signIn(app, creds)
+    const { access_token } = await signIn(app, creds)
+    const res = await app.request('/me', { method: 'DELETE', headers: { ...bearer(access_token), 'Content-Type': 'application/json' }, body: JSON.stringify({ password: creds.password }) })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ msg: 'User deleted successfully' })
+    expect(await adminGetUser(creds.email)).toBe(false)
+    for (const token of [access_token, other.access_token]) expect((await app.request('/demopage', { headers: bearer(token) })).status).toBe(401)
+    expect((await (await refresh(other.refresh_token)).json()).error).toBe('invalid_grant')
+    expect((await formPost(app, '/signin', { username: creds.email, password: creds.password })).status).toBe(400)
+  })
+})
