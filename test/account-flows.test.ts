@@ -1,8 +1,8 @@
 // Account flows beyond the first sign-in, end to end against the (extended) emulator:
 // resend code, forgot and reset password, change password, challenges, delete account.
-import { randomUUID } from 'node:crypto'
+import { createHmac, randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { emulatorCall } from '../src/dev/emulator'
+import { createPool, emulatorCall } from '../src/dev/emulator'
 import { bearer, codeFor, cognito, confirmedUser, formPost, jsonPost, newCreds, signIn, testApp } from './support/harness'
 
 const { app } = testApp()
@@ -150,5 +150,50 @@ describe('DELETE /me', () => {
     for (const token of [access_token, other.access_token]) expect((await app.request('/demopage', { headers: bearer(token) })).status).toBe(401)
     expect((await (await refresh(other.refresh_token)).json()).error).toBe('invalid_grant')
     expect((await formPost(app, '/signin', { username: creds.email, password: creds.password })).status).toBe(400)
+  })
+})
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s), as an authenticator app computes it. */
+function totp(base32Secret: string, at = Date.now()): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  let bits = ''
+  for (const ch of base32Secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0')
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)))
+  const counter = Buffer.alloc(8)
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30_000)))
+  const mac = createHmac('sha1', key).update(counter).digest()
+  const offset = mac[mac.length - 1]! & 0xf
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0')
+}
+
+describe('the SOFTWARE_TOKEN_MFA challenge', () => {
+  it('is answered with the code of an authenticator app, and a wrong code is refused', async () => {
+    // A pool of its own with MFA optional, so that the other tests' users are untouched.
+    const pool = await createPool(cognito().endpoint, `mfa-${randomUUID().slice(0, 6)}`)
+    await emulatorCall(cognito().endpoint, 'SetUserPoolMfaConfig', {
+      UserPoolId: pool.userPoolId, MfaConfiguration: 'OPTIONAL', SoftwareTokenMfaConfiguration: { Enabled: true },
+    })
+    const { app: mfaApp } = testApp({ COGNITO_USER_POOL_ID: pool.userPoolId, COGNITO_CLIENT_ID: pool.clientId })
+    const creds = await confirmedUser(mfaApp, pool.userPoolId)
+    // The user sets up an authenticator app with Cognito's own access token.
+    const { AuthenticationResult } = await emulatorCall<{ AuthenticationResult: { AccessToken: string } }>(cognito().endpoint, 'InitiateAuth', {
+      ClientId: pool.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: creds.email, PASSWORD: creds.password },
+    })
+    const { SecretCode } = await emulatorCall<{ SecretCode: string }>(cognito().endpoint, 'AssociateSoftwareToken', { AccessToken: AuthenticationResult.AccessToken })
+    await emulatorCall(cognito().endpoint, 'VerifySoftwareToken', { AccessToken: AuthenticationResult.AccessToken, UserCode: totp(SecretCode) })
+
+    const signin = async () => (await formPost(mfaApp, '/signin', { username: creds.email, password: creds.password })).json()
+    const first = await signin()
+    expect(first).toMatchObject({ challenge_name: 'SOFTWARE_TOKEN_MFA', session: expect.any(String) })
+    const wrongCode = totp(SecretCode) === '000000' ? '111111' : '000000'
+    const wrong = await jsonPost(mfaApp, '/signin/challenge', { username: creds.email, session: first.session, challenge_name: 'SOFTWARE_TOKEN_MFA', responses: { SOFTWARE_TOKEN_MFA_CODE: wrongCode } })
+    expect(wrong.status).toBe(400)
+    expect((await wrong.json()).error).toBe('invalid_code')
+
+    const second = await signin()
+    const done = await jsonPost(mfaApp, '/signin/challenge', { username: creds.email, session: second.session, challenge_name: 'SOFTWARE_TOKEN_MFA', responses: { SOFTWARE_TOKEN_MFA_CODE: totp(SecretCode) } })
+    expect(done.status).toBe(200)
+    const tokens = await done.json()
+    expect((await mfaApp.request('/demopage', { headers: bearer(tokens.access_token) })).status).toBe(200)
   })
 })
