@@ -109,53 +109,22 @@ describe('Redis unreachable', () => {
   })
 })
 
-describe('Workers KV inside workerd', () => {
-  let dir: string
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kv-'))
-  })
-  afterAll(() => rm(dir, { recursive: true, force: true }))
-
-  it('keeps a sign-out across a restart of the Worker (a new isolate with empty memory), and only in that KV', async () => {
-    const first = await startRuntime('workers', testEnv(), { persistTo: join(dir, 'shared') })
-    let tokens
-    try {
-      tokens = await signedIn(first.baseUrl)
-      expect(await signOut(first.baseUrl, tokens.access_token)).toBe(200)
-      expect(await demo(first.baseUrl, tokens.access_token)).toBe(401)
-    } finally {
-      await first.stop()
-    }
-    const [same, other] = await Promise.all([
-      startRuntime('workers', testEnv(), { persistTo: join(dir, 'shared') }),
-      startRuntime('workers', testEnv(), { persistTo: join(dir, 'other') }),
-    ])
-    try {
-      expect(await demo(same.baseUrl, tokens.access_token)).toBe(401)
-      expect(await refresh(same.baseUrl, tokens.refresh_token)).toBe(400)
-      // A Worker with another (empty) KV has never heard of the sign-out: the refusal above came from KV.
-      expect(await demo(other.baseUrl, tokens.access_token)).toBe(200)
-    } finally {
-      await Promise.all([same.stop(), other.stop()])
-    }
-  }, 120_000)
-})
-
-describe('Durable Object sign-in counters inside workerd', () => {
-  let dir: string
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'do-'))
-  })
-  afterAll(() => rm(dir, { recursive: true, force: true }))
-
-  it('keep counting across a restart of the Worker, and only in that storage', async () => {
-    const env = testEnv({ SIGNIN_MAX_FAILURES_PER_USER: '2' })
-    const email = `do-${Date.now()}@example.com`
+/**
+ * Runs `before` on a Worker, stops it, then runs `after` on two fresh Workers (new isolates, empty
+ * memory): one on the same state folder, one on another. What `after` sees on the first and not
+ * on the second came from the platform's storage.
+ */
+async function acrossRestart<T>(
+  env: Record<string, string | undefined>,
+  before: (baseUrl: string) => Promise<T>,
+  after: (same: string, other: string, carried: T) => Promise<void>,
+) {
+  const dir = await mkdtemp(join(tmpdir(), 'wrangler-restart-'))
+  try {
     const first = await startRuntime('workers', env, { persistTo: join(dir, 'shared') })
+    let carried: T
     try {
-      expect(await wrongPassword(first.baseUrl, email)).toBe(400)
-      expect(await wrongPassword(first.baseUrl, email)).toBe(400)
-      expect(await wrongPassword(first.baseUrl, email)).toBe(429)
+      carried = await before(first.baseUrl)
     } finally {
       await first.stop()
     }
@@ -164,10 +133,49 @@ describe('Durable Object sign-in counters inside workerd', () => {
       startRuntime('workers', env, { persistTo: join(dir, 'other') }),
     ])
     try {
-      expect(await wrongPassword(same.baseUrl, email)).toBe(429)
-      expect(await wrongPassword(other.baseUrl, email)).toBe(400)
+      await after(same.baseUrl, other.baseUrl, carried)
     } finally {
       await Promise.all([same.stop(), other.stop()])
     }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+describe('Workers KV inside workerd', () => {
+  it('keeps a sign-out across a restart of the Worker (a new isolate with empty memory), and only in that KV', async () => {
+    await acrossRestart(
+      testEnv(),
+      async (baseUrl) => {
+        const tokens = await signedIn(baseUrl)
+        expect(await signOut(baseUrl, tokens.access_token)).toBe(200)
+        expect(await demo(baseUrl, tokens.access_token)).toBe(401)
+        return tokens
+      },
+      async (same, other, tokens) => {
+        expect(await demo(same, tokens.access_token)).toBe(401)
+        expect(await refresh(same, tokens.refresh_token)).toBe(400)
+        // A Worker with another (empty) KV has never heard of the sign-out: the refusal above came from KV.
+        expect(await demo(other, tokens.access_token)).toBe(200)
+      },
+    )
+  }, 120_000)
+})
+
+describe('Durable Object sign-in counters inside workerd', () => {
+  it('keep counting across a restart of the Worker, and only in that storage', async () => {
+    const email = `do-${Date.now()}@example.com`
+    await acrossRestart(
+      testEnv({ SIGNIN_MAX_FAILURES_PER_USER: '2' }),
+      async (baseUrl) => {
+        expect(await wrongPassword(baseUrl, email)).toBe(400)
+        expect(await wrongPassword(baseUrl, email)).toBe(400)
+        expect(await wrongPassword(baseUrl, email)).toBe(429)
+      },
+      async (same, other) => {
+        expect(await wrongPassword(same, email)).toBe(429)
+        expect(await wrongPassword(other, email)).toBe(400)
+      },
+    )
   }, 120_000)
 })
