@@ -5,7 +5,7 @@ import type * as z from 'zod'
 import { ApiError } from './errors'
 
 /** A zod failure as API.md's invalid_request, with a message per field and never the input itself. */
-export function validationError(error: z.ZodError): ApiError {
+function validationError(error: z.ZodError): ApiError {
   const fields: Record<string, string> = {}
   for (const issue of error.issues) {
     const key = issue.path.length ? issue.path.join('.') : '(body)'
@@ -31,9 +31,9 @@ const FORM = 'application/x-www-form-urlencoded'
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/
 
 /** The media type of a request, lower-cased and without parameters. */
-export const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]!.trim().toLowerCase()
-export const isJson = (header: string | undefined) => JSON_TYPE.test(mediaType(header))
-export const isForm = (header: string | undefined) => mediaType(header) === FORM
+const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]!.trim().toLowerCase()
+const isJson = (header: string | undefined) => JSON_TYPE.test(mediaType(header))
+const isForm = (header: string | undefined) => mediaType(header) === FORM
 
 /**
  * The body of a request that accepts several kinds (JSON, a form, or none): parsed, or an
