@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 
 /** Parsed, checked configuration: built once at start (Workers: once per isolate). */
 export type Config = {
@@ -30,48 +30,51 @@ export class ConfigError extends Error {
 }
 
 const encoder = new TextEncoder()
-const optional = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+/** An optional variable: trimmed, and empty counts as unset. */
+const optional = z.pipe(
+  z.optional(z.string()),
+  z.transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim())),
+)
+const optionalUrl = z.pipe(optional, z.optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })))
 
 const integer = (min: number, max: number, fallback: number) =>
-  optional.transform((v) => (v === undefined ? fallback : Number(v))).pipe(z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+  z.pipe(
+    z.pipe(optional, z.transform((v) => (v === undefined ? fallback : Number(v)))),
+    z.number({ error: 'must be a number' }).check(
+      z.refine(Number.isInteger, 'must be a whole number'),
+      z.gte(min, `must be at least ${min}`),
+      z.lte(max, `must be at most ${max}`),
+    ),
+  )
 
 // Pool ids look like `eu-west-1_AbC123`; the region is the part before `_`.
 const POOL_ID = /^([\w-]+)_[0-9a-zA-Z]+$/
 
 const schema = z.object({
-  COGNITO_USER_POOL_ID: z.string({ error: 'is required' }).trim().regex(POOL_ID, 'must look like <region>_<id>'),
-  COGNITO_CLIENT_ID: z.string({ error: 'is required' }).trim().min(1, 'is required'),
+  COGNITO_USER_POOL_ID: z.pipe(z.string({ error: 'is required' }), z.transform((v) => v.trim())).check(z.refine((v) => POOL_ID.test(v), 'must look like <region>_<id>')),
+  COGNITO_CLIENT_ID: z.pipe(z.string({ error: 'is required' }), z.transform((v) => v.trim())).check(z.refine((v) => v.length > 0, 'is required')),
   COGNITO_CLIENT_SECRET: optional,
-  COGNITO_REGION: optional.pipe(z.string().regex(/^[a-z0-9-]+$/, 'must be a region name').optional()),
-  COGNITO_ENDPOINT: optional.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  COGNITO_REGION: optional.check(z.refine((v) => v === undefined || /^[a-z0-9-]+$/.test(v), 'must be a region name')),
+  COGNITO_ENDPOINT: optionalUrl,
   COGNITO_TIMEOUT_MS: integer(100, 60_000, 5000),
-  COGNITO_ISSUER: optional.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  COGNITO_ISSUER: optionalUrl,
   AWS_ACCESS_KEY_ID: optional,
   AWS_SECRET_ACCESS_KEY: optional,
   AWS_SESSION_TOKEN: optional,
-  JWT_SECRET: z
-    .string({ error: 'is required' })
-    // HS256 wants a key at least as long as its hash (RFC 7518 §3.2).
-    .refine((s) => encoder.encode(s).byteLength >= 32, 'must be at least 32 bytes'),
-  JWT_ISSUER: optional.pipe(z.string().default('edge-auth-gateway')),
-  JWT_AUDIENCE: optional.pipe(z.string().default('api')),
+  // HS256 wants a key at least as long as its hash (RFC 7518 §3.2).
+  JWT_SECRET: z.string({ error: 'is required' }).check(z.refine((s) => encoder.encode(s).byteLength >= 32, 'must be at least 32 bytes')),
+  JWT_ISSUER: z.pipe(optional, z._default(z.string(), 'edge-auth-gateway')),
+  JWT_AUDIENCE: z.pipe(optional, z._default(z.string(), 'api')),
   ACCESS_TOKEN_TTL_SECONDS: integer(60, 86_400, 900),
   // Cognito's default refresh token lifetime is 30 days.
   REFRESH_TOKEN_TTL_SECONDS: integer(60, 10 * 365 * 86_400, 30 * 86_400),
   SIGNIN_MAX_FAILURES_PER_USER: integer(1, 1000, 5),
   SIGNIN_MAX_FAILURES_PER_ADDRESS: integer(1, 100_000, 20),
   SIGNIN_FAILURE_WINDOW_SECONDS: integer(1, 86_400, 900),
-  CORS_ORIGINS: optional.pipe(
-    z
-      .string()
-      .optional()
-      .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : []))
-      .refine((list) => list.every((o) => URL.canParse(o) && new URL(o).origin === o), 'must be a comma-separated list of origins like https://app.example.com'),
-  ),
-  TOKEN_MODE: optional.pipe(z.enum(['app', 'cognito'], { error: 'must be "app" or "cognito"' }).default('app')),
+  CORS_ORIGINS: z
+    .pipe(optional, z.transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : [])))
+    .check(z.refine((list) => list.every((o) => URL.canParse(o) && new URL(o).origin === o), 'must be a comma-separated list of origins like https://app.example.com')),
+  TOKEN_MODE: z.pipe(optional, z._default(z.enum(['app', 'cognito'], { error: 'must be "app" or "cognito"' }), 'app')),
 })
 
 /** The names of every setting, for tools that pass them on (e.g. to `wrangler dev --var`). */

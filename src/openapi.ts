@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import * as s from './schemas'
 
 type Route = {
@@ -7,9 +7,9 @@ type Route = {
   summary: string
   tag: 'account' | 'session' | 'user' | 'service'
   bearer?: boolean
-  body?: { type: 'application/json' | 'application/x-www-form-urlencoded'; schema: z.ZodType; required?: boolean }[]
-  query?: z.ZodObject
-  ok: { status: number; schema?: z.ZodType | z.ZodType[]; description: string; html?: boolean }
+  body?: { type: 'application/json' | 'application/x-www-form-urlencoded'; schema: z.ZodMiniType; required?: boolean }[]
+  query?: z.ZodMiniObject
+  ok: { status: number; schema?: z.ZodMiniType | z.ZodMiniType[]; description: string; html?: boolean }
   errors: number[]
 }
 
@@ -23,7 +23,7 @@ const ROUTES: Route[] = [
     body: [{ type: json, schema: s.SignUpBody, required: true }], ok: { status: 201, schema: s.SignUpResponse, description: 'Created' },
     errors: [400, 413, 415, ...UPSTREAM] },
   { method: 'post', path: '/confirm', tag: 'account', summary: 'Confirm an account with the code sent by e-mail (query parameters, or a JSON body)',
-    query: s.ConfirmInput.partial(), body: [{ type: json, schema: s.ConfirmInput }],
+    query: z.partial(s.ConfirmInput), body: [{ type: json, schema: s.ConfirmInput }],
     ok: { status: 200, schema: s.Message, description: 'Confirmed' }, errors: [400, 413, 415, ...UPSTREAM] },
   { method: 'post', path: '/confirm/resend', tag: 'account', summary: 'Send a new confirmation code (the same answer whether or not the user exists)',
     body: [{ type: json, schema: s.UsernameBody, required: true }], ok: { status: 200, schema: s.CodeDeliveryResponse, description: 'Sent, if the user exists and is unconfirmed' },
@@ -78,13 +78,13 @@ const ERROR_TEXT: Record<number, string> = {
   504: 'upstream_timeout: Cognito too slow',
 }
 
-const ref = (schema: z.ZodType | z.ZodType[]): Record<string, unknown> => {
+const ref = (schema: z.ZodMiniType | z.ZodMiniType[]): Record<string, unknown> => {
   if (Array.isArray(schema)) return { oneOf: schema.map(ref) }
   const id = z.globalRegistry.get(schema)?.id
   return id ? { $ref: `#/components/schemas/${id}` } : inline(schema)
 }
 // For small unnamed schemas (query parameters): no references inside.
-const inline = (schema: z.ZodType) => {
+const inline = (schema: z.ZodMiniType) => {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
   return rest
 }
@@ -115,7 +115,7 @@ export function openApiDocument(): Record<string, unknown> {
         ...(r.query
           ? {
               parameters: Object.entries(r.query.shape).map(([name, schema]) => ({
-                name, in: 'query', required: false, schema: inline(schema as z.ZodType),
+                name, in: 'query', required: false, schema: inline(schema as z.ZodMiniType),
               })),
             }
           : {}),

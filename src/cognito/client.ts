@@ -1,5 +1,5 @@
 import { AwsClient } from 'aws4fetch'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import type { Config } from '../config'
 import { deadline } from './deadline'
 import { classifyErrorAnswer, CognitoError, type CognitoFailure, type Operation } from './errors'
@@ -20,31 +20,28 @@ export type CognitoClient = ReturnType<typeof createCognitoClient>
 
 // Success answers are checked before use: a malformed one must never become a token (fail closed).
 const SignUpAnswer = z.object({
-  UserSub: z.string().min(1),
+  UserSub: z.string().check(z.minLength(1)),
   UserConfirmed: z.boolean(),
-  CodeDeliveryDetails: z
-    .object({ Destination: z.string(), DeliveryMedium: z.string(), AttributeName: z.string() })
-    .partial()
-    .optional(),
+  CodeDeliveryDetails: z.optional(z.partial(z.object({ Destination: z.string(), DeliveryMedium: z.string(), AttributeName: z.string() }))),
 })
 const AuthAnswer = z.union([
   z.object({
     AuthenticationResult: z.object({
-      AccessToken: z.string().min(1),
-      IdToken: z.string().min(1),
-      RefreshToken: z.string().min(1).optional(),
-      ExpiresIn: z.number().optional(),
+      AccessToken: z.string().check(z.minLength(1)),
+      IdToken: z.string().check(z.minLength(1)),
+      RefreshToken: z.optional(z.string().check(z.minLength(1))),
+      ExpiresIn: z.optional(z.number()),
     }),
   }),
   z.object({
-    ChallengeName: z.string().min(1),
-    Session: z.string().min(1),
-    ChallengeParameters: z.record(z.string(), z.string()).default({}),
+    ChallengeName: z.string().check(z.minLength(1)),
+    Session: z.string().check(z.minLength(1)),
+    ChallengeParameters: z._default(z.record(z.string(), z.string()), {}),
   }),
 ])
 const Empty = z.object({})
 // Answers whose content the service does not use (it answers alike whatever Cognito delivered).
-const Passthrough = z.object({}).passthrough()
+const Passthrough = z.looseObject({})
 const GetUserAnswer = z.object({
   Username: z.string(),
   UserAttributes: z.array(z.object({ Name: z.string(), Value: z.string() })),
@@ -94,7 +91,7 @@ export function createCognitoClient(config: Config['cognito'], deps: Deps = {}) 
    * Retried only where repeating is harmless, only when Cognito was busy (5xx, throttling),
    * at most twice, after a jittered pause (full jitter, https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
    */
-  async function call<T>(op: Operation, payload: object, answer: z.ZodType<T>): Promise<T> {
+  async function call<T>(op: Operation, payload: object, answer: z.ZodMiniType<T>): Promise<T> {
     const { signal, clear } = deadline(config.timeoutMs)
     try {
       for (let attempt = 1; ; attempt++) {
@@ -111,7 +108,7 @@ export function createCognitoClient(config: Config['cognito'], deps: Deps = {}) 
     }
   }
 
-  async function attemptOnce<T>(op: Operation, payload: object, answer: z.ZodType<T>, signal: AbortSignal): Promise<T> {
+  async function attemptOnce<T>(op: Operation, payload: object, answer: z.ZodMiniType<T>, signal: AbortSignal): Promise<T> {
     const requestBody = JSON.stringify(payload)
     let headers: HeadersInit = {
       'Content-Type': 'application/x-amz-json-1.1',

@@ -1,14 +1,14 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import type { Identity } from '../tokens/access-token'
 import { CognitoError } from './errors'
 
 const IdTokenClaims = z.object({
-  sub: z.string().min(1),
-  email: z.string().min(1),
+  sub: z.string().check(z.minLength(1)),
+  email: z.string().check(z.minLength(1)),
   token_use: z.literal('id'),
-  'cognito:username': z.string().min(1).optional(),
-  'custom:username': z.string().optional(),
-  'custom:mode': z.string().optional(),
+  'cognito:username': z.optional(z.string().check(z.minLength(1))),
+  'custom:username': z.optional(z.string()),
+  'custom:mode': z.optional(z.string()),
 })
 
 /**

@@ -1,11 +1,11 @@
 import { zValidator } from '@hono/zod-validator'
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import type * as z from 'zod'
+import type * as z from 'zod/mini'
 import { ApiError } from './errors'
 
 /** A zod failure as API.md's invalid_request, with a message per field and never the input itself. */
-function validationError(error: z.ZodError): ApiError {
+function validationError(error: z.core.$ZodError): ApiError {
   const fields: Record<string, string> = {}
   for (const issue of error.issues) {
     const key = issue.path.length ? issue.path.join('.') : '(body)'
@@ -15,16 +15,16 @@ function validationError(error: z.ZodError): ApiError {
 }
 
 /** Parses a value against a schema or throws invalid_request. */
-export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+export function parseInput<T extends z.ZodMiniType>(schema: T, value: unknown): z.output<T> {
   const result = schema.safeParse(value)
   if (!result.success) throw validationError(result.error)
   return result.data
 }
 
 /** zValidator with our error body. */
-export const validate = <T extends z.ZodType, Target extends 'json' | 'form' | 'query'>(target: Target, schema: T) =>
+export const validate = <T extends z.ZodMiniType, Target extends 'json' | 'form' | 'query'>(target: Target, schema: T) =>
   zValidator(target, schema, (result) => {
-    if (!result.success) throw validationError(result.error as unknown as z.ZodError)
+    if (!result.success) throw validationError(result.error as unknown as z.core.$ZodError)
   })
 
 const FORM = 'application/x-www-form-urlencoded'

@@ -1,5 +1,5 @@
 import { sign, verify } from 'hono/jwt'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import type { Config } from '../config'
 import { InvalidToken, type BearerVerifier, type Principal } from './principal'
 
@@ -29,7 +29,7 @@ export function createAccessTokens(config: Config['jwt'], now: () => number) {
     ['sign', 'verify'],
   )
   const Claims = z.object({
-    sub: z.string().min(1),
+    sub: z.string().check(z.minLength(1)),
     email: z.string(),
     username: z.string(),
     mode: z.string(),
@@ -37,9 +37,9 @@ export function createAccessTokens(config: Config['jwt'], now: () => number) {
     aud: z.literal(config.audience),
     iat: z.int(),
     exp: z.int(),
-    jti: z.string().min(1).max(128),
-    nbf: z.int().optional(),
-    sid: z.string().max(64).optional(),
+    jti: z.string().check(z.minLength(1), z.maxLength(128)),
+    nbf: z.optional(z.int()),
+    sid: z.optional(z.string().check(z.maxLength(64))),
   })
 
   return {

@@ -1,5 +1,5 @@
 import { decode, verify } from 'hono/jwt'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { deadline } from '../cognito/deadline'
 import { CognitoError } from '../cognito/errors'
 import type { Config } from '../config'
@@ -8,18 +8,18 @@ import { InvalidToken, type BearerVerifier, type Principal } from './principal'
 
 // https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
 const Jwks = z.object({
-  keys: z.array(z.object({ kid: z.string().min(1), kty: z.string(), n: z.string().optional(), e: z.string().optional(), alg: z.string().optional() })),
+  keys: z.array(z.object({ kid: z.string().check(z.minLength(1)), kty: z.string(), n: z.optional(z.string()), e: z.optional(z.string()), alg: z.optional(z.string()) })),
 })
 const AccessTokenClaims = z.object({
-  sub: z.string().min(1),
-  username: z.string().min(1),
+  sub: z.string().check(z.minLength(1)),
+  username: z.string().check(z.minLength(1)),
   token_use: z.literal('access'), // an ID token is never a bearer token
   client_id: z.string(),
   iss: z.string(),
   iat: z.int(),
   exp: z.int(),
-  jti: z.string().min(1).max(128),
-  nbf: z.int().optional(),
+  jti: z.string().check(z.minLength(1), z.maxLength(128)),
+  nbf: z.optional(z.int()),
 })
 /** Keys are fetched again on an unknown `kid`, but never more often than this. */
 export const JWKS_MIN_REFETCH_MS = 10_000
