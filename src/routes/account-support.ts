@@ -39,6 +39,19 @@ export async function signInForCognitoToken(deps: Pick<Deps, 'cognito'>, usernam
 }
 
 /**
+ * Drops the Cognito session that signInForCognitoToken opened. Its refresh token was never handed
+ * to anyone, so a failure here changes nothing for the user: it is logged, never thrown, and the
+ * token expires unused.
+ */
+export async function discardSession(deps: Pick<Deps, 'cognito' | 'log'>, refreshToken: string): Promise<void> {
+  try {
+    await deps.cognito.revokeToken(refreshToken)
+  } catch (err) {
+    deps.log({ level: 'warn', msg: 'could not revoke a temporary Cognito session', error: err instanceof Error ? err.message : 'unknown' })
+  }
+}
+
+/**
  * Ends every sign-in of a user made before now: their access tokens, and their refresh tokens
  * here (by sign-in time) and at Cognito (AdminUserGlobalSignOut, with AWS credentials). The sub
  * comes from signing in once with the new password; that session is revoked at once.
@@ -48,7 +61,7 @@ export async function endEarlierSessions(deps: Deps, username: string, password:
   try {
     const signedIn = await signInForCognitoToken(deps, username, password)
     sub = signedIn.sub
-    await ignoreUserFaults(deps.cognito.revokeToken(signedIn.refreshToken))
+    await discardSession(deps, signedIn.refreshToken)
   } catch (err) {
     // A challenge (MFA) stands in the way: Cognito still ends the sessions below, when it can.
     if (!(err instanceof ApiError)) throw err

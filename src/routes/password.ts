@@ -5,7 +5,7 @@ import { reply } from '../http/respond'
 import { signInLimits } from '../http/sign-in-limits'
 import { requireBody, validate } from '../http/validate'
 import { ChangeBody, ResetBody, UsernameBody } from '../schemas'
-import { endEarlierSessions, ignoreUserFaults, maskedDelivery, signInForCognitoToken } from './account-support'
+import { discardSession, endEarlierSessions, ignoreUserFaults, maskedDelivery, signInForCognitoToken } from './account-support'
 
 /** Forgotten and changed passwords. */
 export function passwordRoutes(deps: Deps) {
@@ -34,7 +34,7 @@ export function passwordRoutes(deps: Deps) {
       const username = principal.email ?? principal.username
       const signedIn = await limits.guard(c, username, () => signInForCognitoToken(deps, username, input.old_password, principal.sub))
       await deps.cognito.changePassword(signedIn.accessToken, input.old_password, input.new_password)
-      await deps.cognito.revokeToken(signedIn.refreshToken).catch(() => {})
+      await discardSession(deps, signedIn.refreshToken)
       return reply(c, { msg: 'Password changed successfully' })
     })
 }

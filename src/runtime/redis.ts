@@ -49,7 +49,8 @@ export function redisStores(url: string, now: () => number): { revocations: Revo
       },
       async isTokenRevoked({ jti, sub, iat }) {
         // One round trip for both.
-        const [token, cutoff] = await guard(() => redis.mget(`revoked:${accessTokenKey(jti)}`, `revoked:${subjectKey(sub)}`))
+        const keys = [`revoked:${subjectKey(sub)}`, ...(jti === undefined ? [] : [`revoked:${accessTokenKey(jti)}`])]
+        const [cutoff, token = null] = await guard(() => redis.mget(...keys))
         return token !== null || (cutoff !== null && iat < Number(cutoff))
       },
     },

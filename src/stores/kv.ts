@@ -36,7 +36,9 @@ export function kvRevocations(kv: KVNamespaceLike, now: () => number): Revocatio
       await guard(() => kv.put(`revoked:${subjectKey(subject)}`, String(before), { expiration: Math.max(until, nowSeconds + KV_MIN_TTL_SECONDS) }))
     },
     async isTokenRevoked({ jti, sub, iat }) {
-      const [token, cutoff] = await guard(() => Promise.all([kv.get(`revoked:${accessTokenKey(jti)}`), kv.get(`revoked:${subjectKey(sub)}`)]))
+      const [token, cutoff] = await guard(() =>
+        Promise.all([jti === undefined ? null : kv.get(`revoked:${accessTokenKey(jti)}`), kv.get(`revoked:${subjectKey(sub)}`)]),
+      )
       return token !== null || (cutoff !== null && iat < Number(cutoff))
     },
   }

@@ -9,8 +9,8 @@ export interface RevocationStore {
   isRevoked(id: string): Promise<boolean>
   /** Refuses every token of `subject` issued before `before` (epoch seconds), until `until`. */
   revokeSubject(subject: string, before: number, until: number): Promise<void>
-  /** One read for a bearer token: revoked itself, or issued before its subject's cut-off. */
-  isTokenRevoked(t: { jti: string; sub: string; iat: number }): Promise<boolean>
+  /** One read for a token: revoked itself (when it has a `jti`), or issued before its subject's cut-off. */
+  isTokenRevoked(t: { jti?: string; sub: string; iat: number }): Promise<boolean>
   /** For logs and docs: which store this is. */
   readonly kind: 'memory' | 'kv' | 'redis'
 }
@@ -57,7 +57,7 @@ export function memoryRevocations(now: () => number): RevocationStore {
     },
     async isTokenRevoked({ jti, sub, iat }) {
       const nowSeconds = now() / 1000
-      const exp = until.get(accessTokenKey(jti))
+      const exp = jti === undefined ? undefined : until.get(accessTokenKey(jti))
       if (exp !== undefined && exp > nowSeconds) return true
       const c = cutoffs.get(sub)
       return c !== undefined && c.until > nowSeconds && iat < c.before

@@ -46,7 +46,7 @@ export async function refreshGrant(deps: GrantDeps, refreshToken: string): Promi
   if (outcome.kind !== 'tokens') throw new CognitoError('InitiateAuth', { kind: 'malformed', status: 200 })
   // A sign-in older than the user's cut-off (a password reset, a deleted account) is over.
   const { sub } = identityFromIdToken(outcome.idToken)
-  if (await deps.revocations.isTokenRevoked({ jti: `refresh:${sid}`, sub, iat: parts.issuedAt })) throw badRefreshToken()
+  if (await deps.revocations.isTokenRevoked({ sub, iat: parts.issuedAt })) throw badRefreshToken()
   // Without rotation Cognito returns no new refresh token, and the client keeps its own (§6).
   const body = await tokenBody(deps, outcome, outcome.refreshToken ?? parts.token, parts.issuedAt)
   if (!outcome.refreshToken) delete body.refresh_token
