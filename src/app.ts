@@ -3,9 +3,11 @@ import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { createCognitoClient } from './cognito/client'
-import { CognitoError, isMisconfiguration, toApiError } from './cognito/errors'
+import { CognitoError, isMisconfiguration } from './cognito/errors'
 import type { Config } from './config'
 import type { AppEnv, Deps } from './env'
+import { attemptLimits } from './http/attempt-limits'
+import { cognitoToApiError } from './http/cognito-errors'
 import { ApiError, errorResponse } from './http/errors'
 import { requestLog } from './http/request-log'
 import { reply, responseHeaders } from './http/respond'
@@ -15,6 +17,7 @@ import { passwordRoutes } from './routes/password'
 import { sessionRoutes } from './routes/session'
 import { userRoutes } from './routes/user'
 import { memoryAttempts } from './stores/attempts'
+import { createSessions, SessionRefused } from './sessions/sessions'
 import { memoryRevocations, StoreUnavailable } from './stores/revocations'
 import { appTokenVerifier, createAccessTokens } from './tokens/access-token'
 import { cognitoTokenVerifier } from './tokens/cognito-verifier'
@@ -73,11 +76,13 @@ export function createApp(deps: Deps) {
   // makes the adapter build a whole Request, which on GET /demopage cost most of its time.
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
 
+  const sessions = createSessions(deps)
+  const limits = attemptLimits(deps, sessions)
   app
-    .route('/', accountRoutes(deps))
-    .route('/', sessionRoutes(deps))
-    .route('/', userRoutes(deps))
-    .route('/', passwordRoutes(deps))
+    .route('/', accountRoutes(deps, sessions, limits))
+    .route('/', sessionRoutes(deps, sessions, limits))
+    .route('/', userRoutes(deps, sessions, limits))
+    .route('/', passwordRoutes(deps, sessions, limits))
     .route('/', docsRoutes(deps))
     .get('/health', (c) => reply(c, { status: 'ok' }))
 
@@ -101,16 +106,23 @@ export function createApp(deps: Deps) {
   return app
 }
 
+const REFUSALS: Record<SessionRefused['reason'], string> = {
+  refresh_token: 'The refresh token is invalid, expired or revoked.',
+  needs_challenge: 'This account needs a challenge to sign in; complete it through /signin first.',
+  wrong_user: 'Incorrect username or password.',
+}
+
 /** Every error becomes one of API.md's; details that could help an attacker stay in the log. */
 function toClientError(err: Error, deps: Deps, requestId: string | undefined): ApiError {
   if (err instanceof ApiError) return err
   if (err instanceof CognitoError) {
-    const apiError = toApiError(err)
+    const apiError = cognitoToApiError(err)
     if (isMisconfiguration(err.failure) || apiError.status >= 500) {
       deps.log({ level: 'error', request_id: requestId, msg: err.message, operation: err.operation, failure: err.failure.kind })
     }
     return apiError
   }
+  if (err instanceof SessionRefused) return new ApiError('invalid_grant', REFUSALS[err.reason], { cause: err })
   if (err instanceof StoreUnavailable) {
     deps.log({ level: 'error', request_id: requestId, msg: err.message })
     return new ApiError('upstream_error', 'A store the service depends on could not be reached.', { cause: err })

@@ -3,7 +3,8 @@ import { createHmac } from 'node:crypto'
 import { sign } from 'hono/jwt'
 import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../src/config'
-import { createAccessTokens } from '../src/tokens/access-token'
+import { newSessionId } from '../src/sessions/refresh-token'
+import { appTokenVerifier, createAccessTokens } from '../src/tokens/access-token'
 import { InvalidToken } from '../src/tokens/principal'
 import { TEST_SECRET, testEnv } from './support/harness'
 
@@ -12,7 +13,7 @@ const NOW = 1_800_000_000_000
 const tokens = createAccessTokens(config, () => NOW)
 const identity = { sub: '4beb71b1-dc20-46d5-88d3-79f70c954706', email: 'a@example.com', username: 'alice', mode: 'dark' }
 const nowSeconds = NOW / 1000
-const valid = { ...identity, iss: config.issuer, aud: config.audience, iat: nowSeconds, exp: nowSeconds + 900, jti: 'id-1' }
+const valid = { ...identity, iss: config.issuer, aud: config.audience, iat: nowSeconds, exp: nowSeconds + 900, jti: 'id-1', sid: newSessionId(NOW) }
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url')
 const hs256 = (header: object, payload: unknown, secret = TEST_SECRET) => {
@@ -29,7 +30,7 @@ describe('issuing', () => {
     const [h, p, s] = token.split('.')
     expect(createHmac('sha256', Buffer.from(TEST_SECRET, 'utf8')).update(`${h}.${p}`).digest('base64url')).toBe(s)
     expect(JSON.parse(Buffer.from(h!, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' })
-    expect(claims).toEqual({ ...identity, iss: 'edge-auth-gateway', aud: 'api', iat: nowSeconds, exp: nowSeconds + 900, jti: expect.any(String) })
+    expect(claims).toEqual({ ...identity, iss: 'edge-auth-gateway', aud: 'api', iat: nowSeconds, exp: nowSeconds + 900, jti: expect.any(String), sid: expect.any(String) })
     expect(await tokens.verify(token)).toEqual(claims)
   })
 
@@ -72,7 +73,9 @@ describe('verifying refuses', () => {
     ['aud missing', { aud: undefined }],
     ['sub missing', { sub: undefined }],
     ['jti missing', { jti: undefined }],
-    ['email missing', { email: undefined }],
+    ['sid missing', { sid: undefined }],
+    ['sid a number', { sid: 42 }],
+    ['email a number (an address is present only when verified, and then a string)', { email: 42 }],
   ])('%s', async (_, change) => {
     await refused(hs256({ alg: 'HS256', typ: 'JWT' }, { ...valid, ...change }))
   })
@@ -100,6 +103,14 @@ describe('verifying refuses', () => {
   it('a payload with __proto__ does not pollute anything and is refused for its missing claims', async () => {
     await refused(hs256({ alg: 'HS256' }, JSON.parse('{"__proto__":{"admin":true}}')))
     expect(({} as Record<string, unknown>).admin).toBeUndefined()
+  })
+
+  it('a session id that is not one the service makes, so that no start time can be read from it', async () => {
+    const verifier = appTokenVerifier(tokens)
+    expect((await verifier.verify(hs256({ alg: 'HS256', typ: 'JWT' }, valid))).since).toBe(NOW)
+    for (const sid of ['x', 'zzzzzzzzzzzz.AAAAAAAAAAAAAAAA', `${NOW.toString(36)}.short`]) {
+      await expect(verifier.verify(hs256({ alg: 'HS256', typ: 'JWT' }, { ...valid, sid }))).rejects.toBeInstanceOf(InvalidToken)
+    }
   })
 
   it('a token signed by hono/jwt with the right secret but for another audience', async () => {

@@ -1,8 +1,9 @@
 // Account flows beyond the first sign-in, end to end against the (extended) emulator:
 // resend code, forgot and reset password, change password, challenges, delete account.
-import { createHmac, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createPool, emulatorCall } from '../src/dev/emulator'
+import { totp } from './support/totp'
 import { bearer, codeFor, cognito, confirmedUser, formPost, jsonPost, newCreds, signIn, testApp } from './support/harness'
 
 const { app } = testApp()
@@ -152,19 +153,6 @@ describe('DELETE /me', () => {
     expect((await formPost(app, '/signin', { username: creds.email, password: creds.password })).status).toBe(400)
   })
 })
-
-/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s), as an authenticator app computes it. */
-function totp(base32Secret: string, at = Date.now()): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-  let bits = ''
-  for (const ch of base32Secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0')
-  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)))
-  const counter = Buffer.alloc(8)
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30_000)))
-  const mac = createHmac('sha1', key).update(counter).digest()
-  const offset = mac[mac.length - 1]! & 0xf
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0')
-}
 
 describe('the SOFTWARE_TOKEN_MFA challenge', () => {
   it('is answered with the code of an authenticator app, and a wrong code is refused', async () => {

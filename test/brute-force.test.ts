@@ -21,7 +21,7 @@ describe('failed sign-ins', () => {
     for (let i = 0; i < 3; i++) expect((await attempt(app, creds.email, 'Wrong-pass1!', `198.51.100.${i}`)).status).toBe(400)
     const blocked = await attempt(app, creds.email, creds.password, '198.51.100.9')
     expect(blocked.status).toBe(429)
-    expect(await blocked.json()).toEqual({ error: 'too_many_requests', error_description: 'Too many failed sign-ins; try again later.' })
+    expect(await blocked.json()).toEqual({ error: 'too_many_requests', error_description: 'Too many failed attempts; try again later.' })
     const retryAfter = Number(blocked.headers.get('Retry-After'))
     expect(retryAfter).toBeGreaterThan(0)
     expect(retryAfter).toBeLessThanOrEqual(60)

@@ -105,7 +105,7 @@ describe('confirm', () => {
     const wrong = code === '000000' ? '111111' : '000000'
     const res = await jsonPost(app, '/confirm', { username: creds.email, confirmation_code: wrong })
     expect(res.status).toBe(400)
-    expect(await res.json()).toEqual({ error: 'invalid_code', error_description: 'Invalid confirmation code' })
+    expect(await res.json()).toEqual({ error: 'invalid_code', error_description: 'Invalid confirmation code.' })
     expect((await jsonPost(app, '/confirm', { username: creds.email, confirmation_code: code })).status).toBe(200)
   })
 
@@ -168,8 +168,8 @@ describe('sign-in', () => {
       iat: expect.any(Number),
       exp: expect.any(Number),
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
-      // The sign-in this token belongs to: a hash of its refresh token, so sign-out can end both.
-      sid: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      // The session this token belongs to: its start in ms (base 36), then 96 random bits.
+      sid: expect.stringMatching(/^[0-9a-z]{8,9}\.[A-Za-z0-9_-]{16}$/),
     })
     expect(claims.iat).toBeGreaterThanOrEqual(before)
     expect(claims.exp - claims.iat).toBe(900)

@@ -1,5 +1,3 @@
-import { ApiError } from '../http/errors'
-
 /** The Cognito operations this service calls. */
 export type Operation =
   | 'SignUp'
@@ -104,70 +102,31 @@ export function isMisconfiguration(f: CognitoFailure): boolean {
   return f.kind === 'rejected' && (OUR_CONFIG as readonly string[]).includes(f.type)
 }
 
-const WRONG_CREDENTIALS = 'Incorrect username or password.'
+// What a refusal says about the request, whatever operation it answered (SECURITY.md's classes).
+const WRONG_SECRET = new Set<string>(['NotAuthorizedException', 'UserNotFoundException', 'CodeMismatchException', 'ExpiredCodeException', 'PasswordResetRequiredException'])
+const ABOUT_THE_USER = new Set<string>(['NotAuthorizedException', 'InvalidParameterException', 'UnsupportedTokenTypeException', 'UserNotFoundException', 'UserNotConfirmedException'])
 
 /**
- * Maps a Cognito failure to API.md's error table: the one place where that happens.
- * The same Cognito type can mean different things per operation (NotAuthorized at sign-in is a
- * wrong password, at confirm a code that cannot confirm this user).
+ * Whether Cognito refused a secret the user typed: a password, an MFA code, a confirmation code
+ * (or a user that does not exist, which must count the same). cognito-local answers a wrong
+ * password at sign-in with InvalidPasswordException, which elsewhere means a weak new password.
  */
-export function toApiError(err: CognitoError): ApiError {
-  const f = err.failure
-  const cause = { cause: err }
-  switch (f.kind) {
-    case 'timeout':
-      return new ApiError('upstream_timeout', 'The user directory did not answer in time.', cause)
-    case 'unreachable':
-    case 'unrecognized':
-    case 'malformed':
-      return new ApiError('upstream_error', 'The user directory could not be reached or answered badly.', cause)
-    case 'rejected':
-      return fromType(err.operation, f.type, cause)
-  }
+export function isWrongSecret(err: unknown): boolean {
+  if (!(err instanceof CognitoError) || err.failure.kind !== 'rejected') return false
+  const type = err.failure.type
+  return WRONG_SECRET.has(type) || (type === 'InvalidPasswordException' && err.operation === 'InitiateAuth')
 }
 
-function fromType(op: Operation, type: CognitoErrorType, cause: { cause: unknown }): ApiError {
-  switch (type) {
-    case 'NotAuthorizedException':
-    case 'UserNotFoundException':
-    case 'PasswordResetRequiredException':
-      if (op === 'ConfirmSignUp' || op === 'ConfirmForgotPassword') return new ApiError('invalid_code', 'The confirmation code is not valid for this user.', cause)
-      if (op === 'InitiateAuth') return new ApiError('invalid_grant', WRONG_CREDENTIALS, cause)
-      if (op === 'RespondToAuthChallenge') return new ApiError('invalid_grant', 'The challenge session is invalid or has expired; sign in again.', cause)
-      return new ApiError('invalid_grant', 'The token or credentials were refused.', cause)
-    case 'InvalidPasswordException':
-      // cognito-local answers a wrong password at sign-in with InvalidPasswordException.
-      if (op === 'InitiateAuth') return new ApiError('invalid_grant', WRONG_CREDENTIALS, cause)
-      return new ApiError('invalid_password', 'The password does not meet the password policy.', cause)
-    case 'PasswordHistoryPolicyViolationException':
-      return new ApiError('invalid_password', 'The password was used recently; choose another.', cause)
-    case 'UsernameExistsException':
-    case 'AliasExistsException':
-      return new ApiError('username_exists', 'Username already exists', cause)
-    case 'CodeMismatchException':
-      return new ApiError('invalid_code', 'Invalid confirmation code', cause)
-    case 'ExpiredCodeException':
-      return new ApiError('expired_code', 'The confirmation code has expired or was already used.', cause)
-    case 'UserNotConfirmedException':
-      return new ApiError('user_not_confirmed', 'The user has not confirmed the account yet.', cause)
-    case 'InvalidParameterException':
-    case 'UserLambdaValidationException':
-    case 'UnsupportedTokenTypeException':
-      return new ApiError('invalid_request', 'The user directory refused the request parameters.', cause)
-    case 'TooManyRequestsException':
-    case 'LimitExceededException':
-    case 'TooManyFailedAttemptsException':
-      return new ApiError('too_many_requests', 'Too many attempts; try again later.', { ...cause, headers: { 'Retry-After': '30' } })
-    case 'ResourceNotFoundException':
-    case 'InvalidUserPoolConfigurationException':
-    case 'InvalidLambdaResponseException':
-    case 'UnexpectedLambdaException':
-    case 'OperationNotEnabledException':
-    case 'UnsupportedOperationException':
-    case 'InvalidSmsRoleAccessPolicyException':
-    case 'InvalidSmsRoleTrustRelationshipException':
-    case 'InvalidEmailRoleAccessPolicyException':
-    case 'UnauthorizedException':
-      return new ApiError('server_misconfigured', 'The service is misconfigured; the operator has been told.', cause)
+/** Whether Cognito refused something about the user or the token alone (not its own fault nor ours). */
+export function isAboutTheUser(err: unknown): boolean {
+  return err instanceof CognitoError && err.failure.kind === 'rejected' && ABOUT_THE_USER.has(err.failure.type)
+}
+
+/** Awaits a Cognito call, ignoring refusals about the user or token: answers that must not tell whether a user exists go on as if it had worked. */
+export async function ignoreUserFaults(call: Promise<unknown>): Promise<void> {
+  try {
+    await call
+  } catch (err) {
+    if (!isAboutTheUser(err)) throw err
   }
 }

@@ -1,10 +1,15 @@
 import * as z from 'zod/mini'
-import type { Identity } from '../tokens/access-token'
+import { fromBase64url } from '../encoding'
 import { CognitoError } from './errors'
+
+/** Who a token speaks for: taken from Cognito at sign-in. `email` only when Cognito has verified it. */
+export type Identity = { sub: string; email?: string; username: string; mode: string }
 
 const IdTokenClaims = z.object({
   sub: z.string().check(z.minLength(1)),
-  email: z.string().check(z.minLength(1)),
+  email: z.optional(z.string()),
+  // Cognito writes a boolean; some pools (and older tokens) a string.
+  email_verified: z.optional(z.union([z.boolean(), z.string()])),
   token_use: z.literal('id'),
   'cognito:username': z.optional(z.string().check(z.minLength(1))),
   'custom:username': z.optional(z.string()),
@@ -12,18 +17,20 @@ const IdTokenClaims = z.object({
 })
 
 /**
- * Reads the identity from the ID token that Cognito's own answer to InitiateAuth carried. It is
- * not verified here: it came straight from Cognito over the connection we opened, and it is never
- * accepted from a client. A token of the wrong shape fails closed, as a malformed answer.
+ * Reads the identity from the ID token that Cognito's own answer carried. It is not verified here:
+ * it came straight from Cognito over the connection we opened, and it is never accepted from a
+ * client. A token of the wrong shape fails closed, as a malformed answer. An address the user set
+ * but did not verify is left out: anyone can type someone else's (OWASP ASVS V3).
  */
 export function identityFromIdToken(idToken: string): Identity & { cognitoUsername: string } {
   const claims = IdTokenClaims.safeParse(decodePayload(idToken))
   if (!claims.success) throw new CognitoError('InitiateAuth', { kind: 'malformed', status: 200 })
   const c = claims.data
+  const email = c.email && (c.email_verified === true || c.email_verified === 'true') ? c.email : undefined
   return {
     sub: c.sub,
-    email: c.email,
-    username: c['custom:username'] ?? c.email,
+    ...(email ? { email } : {}),
+    username: c['custom:username'] ?? email ?? c.sub,
     mode: c['custom:mode'] ?? '',
     cognitoUsername: c['cognito:username'] ?? c.sub,
   }
@@ -31,11 +38,9 @@ export function identityFromIdToken(idToken: string): Identity & { cognitoUserna
 
 /** The payload of a JWT, not verified; undefined if it is not JSON. */
 export function decodePayload(jwt: string): unknown {
-  const part = jwt.split('.')[1]
-  if (!part) return undefined
+  const bytes = fromBase64url(jwt.split('.')[1] ?? '')
+  if (!bytes) return undefined
   try {
-    const b64 = part.replace(/-/g, '+').replace(/_/g, '/')
-    const bytes = Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (ch) => ch.charCodeAt(0))
     return JSON.parse(new TextDecoder().decode(bytes))
   } catch {
     return undefined

@@ -42,15 +42,15 @@ const tokens = createAccessTokens(parseConfig(env).jwt, () => Date.now())
 const identity = { sub: 's', email: 'e@example.com', username: 'u', mode: 'm' }
 const redis = await startRedis()
 try {
-  console.log('store call alone (isTokenRevoked, the bearer check: the token and its user\'s cut-off, sequential):')
+  console.log('store call alone (isEnded, the bearer check: the session and its user\'s cut-off, sequential):')
   const memory = memoryRevocations(() => Date.now())
-  for (let i = 0; i < 10_000; i++) await memory.revoke(`jti:${i}`, Math.floor(Date.now() / 1000) + 900)
-  const probe = { jti: 'absent', sub: 'someone', iat: Math.floor(Date.now() / 1000) }
-  const m = await timeEach(100_000, () => memory.isTokenRevoked(probe))
+  for (let i = 0; i < 10_000; i++) await memory.endSession(`sid-${i}`, Math.floor(Date.now() / 1000) + 900)
+  const probe = { sid: 'absent', sub: 'someone', since: Date.now() }
+  const m = await timeEach(100_000, () => memory.isEnded(probe))
   const stores = redisStores(redis.url, () => Date.now())
   const r = stores.revocations
-  await r.isRevoked('warm-up')
-  const rr = await timeEach(5_000, () => r.isTokenRevoked(probe))
+  await r.accountOf('warm-up')
+  const rr = await timeEach(5_000, () => r.isEnded(probe))
   await stores.close()
   console.log(`  memory  p50 ${us(percentile(m, 0.5))}  p99 ${us(percentile(m, 0.99))}`)
   console.log(`  redis   p50 ${us(percentile(rr, 0.5))}  p99 ${us(percentile(rr, 0.99))}  (loopback, redis-server ${redis.url})`)

@@ -6,6 +6,10 @@
 //   (printed) like the first one.
 // - Disabled users: Cognito refuses them at sign-in and at refresh (NotAuthorizedException,
 //   "User is disabled."); cognito-local lets them in.
+// - ConfirmSignUp: Cognito marks the address the code was sent to as verified (email_verified:
+//   true); cognito-local leaves it unverified, so no token would ever vouch for an address.
+// - email_verified in ID tokens: cognito-local writes Boolean("false"), which is true; Cognito
+//   writes false for an address changed and not verified again.
 // Run by startEmulator() in place of cognito-local's own bin.
 import { createRequire } from 'node:module'
 
@@ -73,6 +77,29 @@ Targets.InitiateAuth = (services) => {
     if (user && !user.Enabled) throw new NotAuthorizedError('User is disabled.')
     return inner(ctx, req)
   }
+}
+
+const confirmSignUp = Targets.ConfirmSignUp!
+Targets.ConfirmSignUp = (services) => {
+  const inner = confirmSignUp(services)
+  return async (ctx, req) => {
+    const result = await inner(ctx, req)
+    const pool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId)
+    const user = await pool.getUserByUsername(ctx, req.Username)
+    if (user?.Attributes.some((a) => a.Name === 'email')) {
+      const Attributes = [...user.Attributes.filter((a) => a.Name !== 'email_verified'), { Name: 'email_verified', Value: 'true' }]
+      await pool.saveUser(ctx, { ...user, Attributes })
+    }
+    return result
+  }
+}
+
+type Generate = (this: unknown, ctx: unknown, user: User, ...rest: unknown[]) => Promise<unknown>
+const { JwtTokenGenerator } = lib('services/tokenGenerator') as { JwtTokenGenerator: { prototype: { generate: Generate } } }
+const generate = JwtTokenGenerator.prototype.generate
+JwtTokenGenerator.prototype.generate = function (ctx, user, ...rest) {
+  const Attributes = user.Attributes.filter((a) => !(a.Name === 'email_verified' && a.Value !== 'true'))
+  return generate.call(this, ctx, { ...user, Attributes }, ...rest)
 }
 
 // As cognito-local's bin/start.js does.

@@ -43,7 +43,7 @@ export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config
       if (err instanceof InvalidToken) throw invalid(err)
       throw err
     }
-    if (!options.allowRevoked && (await deps.revocations.isTokenRevoked(principal))) throw invalid(new InvalidToken('revoked'))
+    if (!options.allowRevoked && (await deps.revocations.isEnded(principal))) throw invalid(new InvalidToken('session ended'))
     c.set('principal', principal)
     c.set('token', token)
     // What a bearer token unlocks is for that user only: no cache may keep it.

@@ -60,3 +60,9 @@ export function responseHeaders() {
     })
   })
 }
+
+/** RFC 6749 §5.1: responses that carry tokens must not be cached. */
+export function noStore(c: Context<AppEnv>): void {
+  setHeader(c, 'Cache-Control', 'no-store')
+  setHeader(c, 'Pragma', 'no-cache')
+}

@@ -1,13 +1,21 @@
 import { Hono } from 'hono'
+import { ignoreUserFaults } from '../cognito/errors'
 import type { AppEnv, Deps } from '../env'
-import { reply } from '../http/respond'
+import type { attemptLimits } from '../http/attempt-limits'
+import { noStore, reply } from '../http/respond'
 import { parseInput, readBody, requireBody, validate } from '../http/validate'
 import { ConfirmInput, SignUpBody, UsernameBody } from '../schemas'
-import { ignoreUserFaults, maskedDelivery } from './account-support'
-import { noStore, passwordGrant } from '../tokens/grant'
+import type { Sessions } from '../sessions/sessions'
+
+/** Where a code went, masked the way Cognito masks it, and derived from the username alone, so
+ * that the answer is the same whether or not the user exists. */
+export function maskedDelivery(username: string) {
+  const [local = '', domain = ''] = username.split('@')
+  return { destination: `${local.slice(0, 1)}***@${domain.slice(0, 1)}***`, medium: 'EMAIL', attribute: 'email' }
+}
 
 /** Sign-up and confirmation: the account's start. */
-export function accountRoutes(deps: Deps) {
+export function accountRoutes(deps: Deps, sessions: Sessions, limits: ReturnType<typeof attemptLimits>) {
   return new Hono<AppEnv>()
     .post('/signup', requireBody(['json']), validate('json', SignUpBody), async (c) => {
       const input = c.req.valid('json')
@@ -22,7 +30,7 @@ export function accountRoutes(deps: Deps) {
       // The original handed out a token before the e-mail was confirmed; now only a pool that
       // confirms at once (e.g. a pre-sign-up trigger) gets one.
       if (result.userConfirmed) {
-        const grant = await passwordGrant(deps, input.email, input.password)
+        const grant = await sessions.signIn(input.email, input.password)
         if (grant.kind === 'tokens') Object.assign(body, grant.body)
         noStore(c)
       }
@@ -31,11 +39,12 @@ export function accountRoutes(deps: Deps) {
 
     // The original clients send the fields as query parameters; a JSON or form body works too.
     // The query wins when it has them: Swagger UI sends its example body along with the query.
+    // Codes are secrets a user types: counted like passwords.
     .post('/confirm', requireBody(['json', 'form'], { optional: true }), async (c) => {
       const query = c.req.query()
       const source = 'username' in query || 'confirmation_code' in query ? query : ((await readBody(c)) ?? query)
       const input = parseInput(ConfirmInput, source)
-      await deps.cognito.confirmSignUp(input.username, input.confirmation_code)
+      await limits.guard(c, { name: input.username }, () => deps.cognito.confirmSignUp(input.username, input.confirmation_code))
       return reply(c, { msg: 'User confirmed successfully' })
     })
 

@@ -1,15 +1,16 @@
 import { Hono } from 'hono'
+import { ignoreUserFaults } from '../cognito/errors'
 import type { AppEnv, Deps } from '../env'
+import type { attemptLimits } from '../http/attempt-limits'
 import { bearerAuth } from '../http/bearer'
 import { reply } from '../http/respond'
-import { signInLimits } from '../http/sign-in-limits'
 import { requireBody, validate } from '../http/validate'
 import { ChangeBody, ResetBody, UsernameBody } from '../schemas'
-import { discardSession, endEarlierSessions, ignoreUserFaults, maskedDelivery, signInForCognitoToken } from './account-support'
+import type { Sessions } from '../sessions/sessions'
+import { maskedDelivery } from './account'
 
 /** Forgotten and changed passwords. */
-export function passwordRoutes(deps: Deps) {
-  const limits = signInLimits(deps)
+export function passwordRoutes(deps: Deps, sessions: Sessions, limits: ReturnType<typeof attemptLimits>) {
   return new Hono<AppEnv>()
     // The same answer whether or not the user exists (OWASP: no account enumeration).
     .post('/password/forgot', requireBody(['json']), validate('json', UsernameBody), async (c) => {
@@ -20,21 +21,21 @@ export function passwordRoutes(deps: Deps) {
 
     .post('/password/reset', requireBody(['json']), validate('json', ResetBody), async (c) => {
       const input = c.req.valid('json')
-      await deps.cognito.confirmForgotPassword(input.username, input.confirmation_code, input.password)
-      // Whoever had the old password may hold tokens: every earlier sign-in of the user ends.
-      await endEarlierSessions(deps, input.username, input.password)
+      await limits.guard(c, { name: input.username }, () => deps.cognito.confirmForgotPassword(input.username, input.confirmation_code, input.password))
+      // Whoever had the old password may hold tokens: every session of the user ends, MFA or not.
+      await sessions.endAllOf(input.username)
       return reply(c, { msg: 'Password reset successfully' })
     })
 
+    // The current password is checked again (counted like a sign-in); every other session of the
+    // user ends, the caller's goes on.
     .post('/password/change', bearerAuth(deps), requireBody(['json']), validate('json', ChangeBody), async (c) => {
       const input = c.req.valid('json')
       const principal = c.get('principal')
-      // The current password is checked by signing in with it, which also gives the Cognito
-      // access token that ChangePassword needs (and counts as a sign-in for brute-force limits).
-      const username = principal.email ?? principal.username
-      const signedIn = await limits.guard(c, username, () => signInForCognitoToken(deps, username, input.old_password, principal.sub))
-      await deps.cognito.changePassword(signedIn.accessToken, input.old_password, input.new_password)
-      await discardSession(deps, signedIn.refreshToken)
+      await limits.guard(c, { sub: principal.sub }, () =>
+        sessions.withPasswordChecked(principal, input.old_password, (token) => deps.cognito.changePassword(token, input.old_password, input.new_password)),
+      )
+      await sessions.endAll(principal.sub, principal.sid)
       return reply(c, { msg: 'Password changed successfully' })
     })
 }

@@ -1,22 +1,21 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv, Deps } from '../env'
+import type { attemptLimits } from '../http/attempt-limits'
 import { bearerAuth } from '../http/bearer'
 import { ApiError } from '../http/errors'
-import { reply } from '../http/respond'
-import { signInLimits } from '../http/sign-in-limits'
+import { noStore, reply } from '../http/respond'
 import { parseInput, readBody, requireBody, validate } from '../http/validate'
 import { ChallengeBody, PasswordForm, SignOutBody, TokenForm } from '../schemas'
-import { accessTokenKey, sessionKey } from '../stores/revocations'
-import { noStore, passwordGrant, refreshGrant, tokenBody } from '../tokens/grant'
-import type { Principal } from '../tokens/principal'
-import { unwrapRefreshToken } from '../tokens/refresh-token'
-import { ignoreUserFaults } from './account-support'
+import type { Grant, Sessions } from '../sessions/sessions'
+
+type Limits = ReturnType<typeof attemptLimits>
+/** A step that ends in tokens is done, and clears the count; a challenge only releases its own attempt. */
+const settle = (g: Grant) => (g.kind === 'tokens' ? 'clear' : 'release')
 
 /** Sign-in (the original's OAuth2 password form), the token endpoint, and sign-out. */
-export function sessionRoutes(deps: Deps) {
-  const limits = signInLimits(deps)
+export function sessionRoutes(deps: Deps, sessions: Sessions, limits: Limits) {
   const signIn = async (c: Context<AppEnv>, username: string, password: string) => {
-    const grant = await limits.guard(c, username, () => passwordGrant(deps, username, password))
+    const grant = await limits.guard(c, { name: username }, () => sessions.signIn(username, password), settle)
     noStore(c)
     return reply(c, grant.body)
   }
@@ -39,7 +38,7 @@ export function sessionRoutes(deps: Deps) {
         }
         case 'refresh_token': {
           requireParams({ refresh_token: form.refresh_token })
-          const body = await refreshGrant(deps, form.refresh_token!)
+          const body = await sessions.refresh(form.refresh_token!)
           noStore(c)
           return reply(c, body)
         }
@@ -49,22 +48,23 @@ export function sessionRoutes(deps: Deps) {
     })
 
     // Completes a sign-in that Cognito answered with a challenge (NEW_PASSWORD_REQUIRED, MFA).
+    // Each answer counts as an attempt at the account's secrets, as a password does.
     .post('/signin/challenge', requireBody(['json']), validate('json', ChallengeBody), async (c) => {
       const input = c.req.valid('json')
       const responses = Object.fromEntries(Object.entries(input.responses).filter(([, v]) => v !== undefined)) as Record<string, string>
-      const outcome = await limits.guard(c, input.username, () =>
-        deps.cognito.respondToChallenge({ username: input.username, challengeName: input.challenge_name, session: input.session, responses }),
+      const grant = await limits.guard(
+        c,
+        { name: input.username },
+        () => sessions.answerChallenge({ username: input.username, challengeName: input.challenge_name, session: input.session, responses }),
+        settle,
       )
       noStore(c)
-      if (outcome.kind === 'challenge') {
-        return reply(c, { challenge_name: outcome.challengeName, session: outcome.session, parameters: outcome.parameters })
-      }
-      return reply(c, await tokenBody(deps, outcome, outcome.refreshToken, Math.floor(deps.now() / 1000)))
+      return reply(c, grant.body)
     })
 
     .post('/signout', bearerAuth(deps, { allowRevoked: true }), requireBody(['json', 'form'], { optional: true }), async (c) => {
       const { refresh_token } = parseInput(SignOutBody, (await readBody(c)) ?? {})
-      await signOut(deps, c.get('principal'), c.get('token'), refresh_token)
+      await sessions.signOut(c.get('principal'), c.get('token'), refresh_token)
       noStore(c)
       return reply(c, { msg: 'User signed out successfully' })
     })
@@ -77,26 +77,4 @@ const unsupportedGrant = () =>
 function requireParams(params: Record<string, string | undefined>): void {
   const fields = Object.fromEntries(Object.entries(params).filter(([, v]) => !v).map(([k]) => [k, 'is required']))
   if (Object.keys(fields).length) throw new ApiError('invalid_request', 'A parameter this grant requires is missing.', { fields })
-}
-
-/**
- * Ends a sign-in: at Cognito first (if that fails, nothing is revoked yet and the client can try
- * again), then here: this access token until it expires, and this sign-in's refresh token.
- * Signing out a token that is already signed out does nothing more and succeeds.
- */
-async function signOut(deps: Deps, principal: Principal, bearerToken: string, refreshToken: string | undefined) {
-  if (await deps.revocations.isRevoked(accessTokenKey(principal.jti))) return
-  const nowSeconds = Math.floor(deps.now() / 1000)
-  if (refreshToken) {
-    // Only this sign-in; a refresh token that is not one of ours is simply not valid (RFC 7009 §2.2).
-    const parts = unwrapRefreshToken(refreshToken)
-    if (parts) await ignoreUserFaults(deps.cognito.revokeToken(parts.token))
-  } else if (deps.config.tokenMode === 'cognito') {
-    // The bearer is Cognito's own access token: what the original tried to do with its own JWT.
-    await ignoreUserFaults(deps.cognito.globalSignOut(bearerToken))
-  } else if (deps.cognito.canAdmin) {
-    await ignoreUserFaults(deps.cognito.adminUserGlobalSignOut(principal.sub))
-  }
-  if (principal.sid) await deps.revocations.revoke(sessionKey(principal.sid), nowSeconds + deps.config.refreshTokenTtlSeconds)
-  await deps.revocations.revoke(accessTokenKey(principal.jti), principal.exp)
 }

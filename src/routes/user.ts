@@ -1,23 +1,22 @@
 import { Hono } from 'hono'
 import { CognitoError } from '../cognito/errors'
 import type { AppEnv, Deps } from '../env'
+import type { attemptLimits } from '../http/attempt-limits'
 import { bearerAuth, invalidToken } from '../http/bearer'
 import { reply } from '../http/respond'
-import { signInLimits } from '../http/sign-in-limits'
 import { requireBody, validate } from '../http/validate'
 import { DeleteMeBody } from '../schemas'
-import { accessTokenKey } from '../stores/revocations'
-import { cutOff, signInForCognitoToken } from './account-support'
+import type { Sessions } from '../sessions/sessions'
 
 /** Routes that need a valid bearer token; /demopage makes no Cognito call. */
-export function userRoutes(deps: Deps) {
+export function userRoutes(deps: Deps, sessions: Sessions, limits: ReturnType<typeof attemptLimits>) {
   const auth = bearerAuth(deps)
-  const limits = signInLimits(deps)
   return new Hono<AppEnv>()
     .get('/demopage', auth, (c) => reply(c, { msg: `Hello, ${c.get('principal').username}! Welcome to the demo page.` }))
     .get('/me', auth, async (c) => {
       const p = c.get('principal')
-      if (p.email !== undefined) return reply(c, { sub: p.sub, email: p.email, username: p.username, mode: p.mode ?? '' })
+      // The service's own tokens carry what /me shows; the e-mail only when Cognito had verified it.
+      if (deps.config.tokenMode === 'app') return reply(c, { sub: p.sub, email: p.email ?? '', username: p.username, mode: p.mode ?? '' })
       // Cognito's access tokens carry no attributes: ask Cognito, which also checks the token once more.
       let attrs: Record<string, string>
       try {
@@ -27,18 +26,16 @@ export function userRoutes(deps: Deps) {
         if (f?.kind === 'rejected' && f.type === 'NotAuthorizedException') throw invalidToken(deps.config.jwt.audience, err)
         throw err
       }
-      return reply(c, { sub: p.sub, email: attrs.email ?? '', username: attrs['custom:username'] ?? p.username, mode: attrs['custom:mode'] ?? '' })
+      const email = attrs.email_verified === 'true' ? (attrs.email ?? '') : ''
+      return reply(c, { sub: p.sub, email, username: attrs['custom:username'] ?? p.username, mode: attrs['custom:mode'] ?? '' })
     })
 
-    // Deletes the account after checking the password again; its tokens are refused from then on.
+    // Deletes the account after checking the password again; every session of it ends.
     .delete('/me', auth, requireBody(['json']), validate('json', DeleteMeBody), async (c) => {
       const principal = c.get('principal')
-      const username = principal.email ?? principal.username
       const { password } = c.req.valid('json')
-      const signedIn = await limits.guard(c, username, () => signInForCognitoToken(deps, username, password, principal.sub))
-      await deps.cognito.deleteUser(signedIn.accessToken)
-      await cutOff(deps, principal.sub, true)
-      await deps.revocations.revoke(accessTokenKey(principal.jti), principal.exp)
+      await limits.guard(c, { sub: principal.sub }, () => sessions.withPasswordChecked(principal, password, (token) => deps.cognito.deleteUser(token)))
+      await sessions.endAll(principal.sub)
       return reply(c, { msg: 'User deleted successfully' })
     })
 }

@@ -1,9 +1,24 @@
 import { Redis } from 'ioredis'
 import type { AttemptCounter, Count } from '../stores/attempts'
-import { accessTokenKey, StoreUnavailable, subjectKey, type RevocationStore } from '../stores/revocations'
+import { cutOffValue, isCutOff, StoreUnavailable, type RevocationStore } from '../stores/revocations'
+
+// A cut-off is replaced only by a later one (the stored value starts with its time in ms); the key
+// keeps the later of the two expiries.
+const CUT_OFF = `
+local old = redis.call('GET', KEYS[1])
+if old and tonumber(string.match(old, '^%d+')) >= tonumber(ARGV[1]) then return 0 end
+local ttl = redis.call('TTL', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[2], 'EXAT', ARGV[3])
+if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl, 'GT') end
+return 1`
+// One attempt taken back, never below zero, never creating the key.
+const RELEASE = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then redis.call('DECR', KEYS[1]) end
+return n`
 
 /**
- * Revocations and sign-in counters in Redis, shared by several Node or Bun instances over one
+ * Sessions' state and attempt counters in Redis, shared by several Node or Bun instances over one
  * connection. A write is seen by every instance as soon as it returns (one primary). Keys expire
  * with what they hold (EXAT, EXPIRE NX).
  */
@@ -23,41 +38,50 @@ export function redisStores(url: string, now: () => number): { revocations: Revo
     }
   }
   // MULTI answers [error, value] pairs; TTL is -2 for a missing key, -1 for one without expiry.
-  const count = (replies: [Error | null, unknown][] | null, countAt: number, ttlAt: number): Count => {
+  const failedIn = (replies: [Error | null, unknown][] | null): [Error | null, unknown][] => {
     if (!replies || replies.some(([err]) => err)) throw new Error('MULTI failed')
+    return replies
+  }
+  const count = (answer: [Error | null, unknown][] | null, countAt: number, ttlAt: number): Count => {
+    const replies = failedIn(answer)
     const ttl = Number(replies[ttlAt]![1])
     return { count: Number(replies[countAt]![1] ?? 0), resetInSeconds: ttl > 0 ? ttl : 0 }
   }
 
+  const sessionKeys = (s: { sub: string; sid?: string }) => [`session:cutoff:${s.sub}`, ...(s.sid === undefined ? [] : [`session:ended:${s.sid}`])]
+
   return {
     revocations: {
       kind: 'redis',
-      async revoke(id, expiresAt) {
-        if (expiresAt <= Math.floor(now() / 1000)) return
-        await guard(() => redis.set(`revoked:${id}`, '1', 'EXAT', expiresAt))
+      async endSession(sid, until) {
+        if (until <= Math.floor(now() / 1000)) return
+        await guard(() => redis.set(`session:ended:${sid}`, '1', 'EXAT', until))
       },
-      async isRevoked(id) {
-        return (await guard(() => redis.exists(`revoked:${id}`))) === 1
+      async cutOff(sub, atMs, until, keepSid) {
+        // Atomic, so that of two cut-offs at once the later wins (a cut-off never moves back).
+        await guard(() => redis.eval(CUT_OFF, 1, `session:cutoff:${sub}`, String(atMs), cutOffValue(atMs, keepSid), String(until)))
       },
-      async revokeSubject(subject, before, until) {
-        // A later cut-off never moves back: GREATEST of the old and new, kept with the later expiry.
-        const key = `revoked:${subjectKey(subject)}`
+      async isEnded(s) {
+        // One round trip for both.
+        const [cutOff, ended = null] = await guard(() => redis.mget(...sessionKeys(s)))
+        return ended !== null || isCutOff(cutOff, s)
+      },
+      async rememberAccount(names, sub, until) {
         await guard(async () => {
-          const old = Number((await redis.get(key)) ?? 0)
-          await redis.set(key, String(Math.max(old, before)), 'EXAT', until)
+          const batch = redis.multi()
+          for (const name of names) batch.set(`account:${name}`, sub, 'EXAT', until)
+          failedIn(await batch.exec())
         })
       },
-      async isTokenRevoked({ jti, sub, iat }) {
-        // One round trip for both.
-        const keys = [`revoked:${subjectKey(sub)}`, ...(jti === undefined ? [] : [`revoked:${accessTokenKey(jti)}`])]
-        const [cutoff, token = null] = await guard(() => redis.mget(...keys))
-        return token !== null || (cutoff !== null && iat < Number(cutoff))
+      async accountOf(name) {
+        return (await guard(() => redis.get(`account:${name}`))) ?? undefined
       },
     },
     attempts: {
       kind: 'redis',
+      // INCR is atomic: of N parallel attempts, each gets its own count.
       hit: (key, windowSeconds) => guard(async () => count(await redis.multi().incr(key).expire(key, windowSeconds, 'NX').ttl(key).exec(), 0, 2)),
-      get: (key) => guard(async () => count(await redis.multi().get(key).ttl(key).exec(), 0, 1)),
+      release: (key) => guard(async () => void (await redis.eval(RELEASE, 1, key))),
       clear: (key) => guard(async () => void (await redis.del(key))),
     },
     async close() {

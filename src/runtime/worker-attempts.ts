@@ -1,5 +1,6 @@
-// Workers: failed sign-in counters in a Durable Object, one object per key, so that every
-// isolate and location counts the same failures (a Durable Object is strongly consistent).
+// Workers: attempt counters in a Durable Object, one object per key, so that every isolate and
+// location counts the same attempts. A Durable Object is strongly consistent and runs one request
+// at a time (its input gate holds the next one while storage is read and written), so a hit is atomic.
 import type { AttemptCounter, Count } from '../stores/attempts'
 import { StoreUnavailable } from '../stores/revocations'
 
@@ -19,13 +20,15 @@ export class AttemptCounterObject {
     const now = Date.now()
     const stored = await this.state.storage.get<{ count: number; resetAt: number }>('w')
     const live = stored && stored.resetAt > now ? stored : undefined
+    let w = live
     if (request.method === 'DELETE') {
       await this.state.storage.delete('w')
-      return Response.json({ count: 0, resetInSeconds: 0 })
-    }
-    let w = live
-    if (request.method === 'POST') {
+      w = undefined
+    } else if (request.method === 'POST') {
       w = { count: (live?.count ?? 0) + 1, resetAt: live?.resetAt ?? now + Number(url.searchParams.get('window')) * 1000 }
+      await this.state.storage.put('w', w)
+    } else if (request.method === 'PATCH' && live && live.count > 0) {
+      w = { count: live.count - 1, resetAt: live.resetAt }
       await this.state.storage.put('w', w)
     }
     const body: Count = w ? { count: w.count, resetInSeconds: Math.ceil((w.resetAt - now) / 1000) } : { count: 0, resetInSeconds: 0 }
@@ -46,7 +49,7 @@ export function durableObjectAttempts(ns: DurableObjectNamespaceLike): AttemptCo
   return {
     kind: 'durable-object',
     hit: (key, windowSeconds) => call(key, 'POST', `?window=${windowSeconds}`),
-    get: (key) => call(key, 'GET'),
+    release: async (key) => void (await call(key, 'PATCH')),
     clear: async (key) => void (await call(key, 'DELETE')),
   }
 }

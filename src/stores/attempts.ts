@@ -1,21 +1,25 @@
 /**
- * Counters of failed sign-ins, in fixed windows: the first failure starts the window, the count
- * resets when it ends. Same choice of store as revocations: memory (one process), Redis
- * (`runtime/redis.ts`), a Durable Object on Workers (`runtime/worker-attempts.ts`).
+ * Counters of attempts at a secret (passwords, MFA and confirmation codes), in fixed windows: the
+ * first attempt starts the window, the count resets when it ends. An attempt is counted before the
+ * secret is checked, atomically, so that parallel guesses cannot all read the same count; an
+ * attempt that turned out not to be a wrong guess is released. Same choice of store as
+ * revocations: memory (one process), Redis (`runtime/redis.ts`), a Durable Object on Workers
+ * (`runtime/worker-attempts.ts`).
  */
 export interface AttemptCounter {
-  /** Adds a failure to `key`; the window starts with the first one. */
+  /** Counts one attempt at `key`, atomically, and answers the count with it; the window starts with the first. */
   hit(key: string, windowSeconds: number): Promise<Count>
-  /** The failures counted in the current window. */
-  get(key: string): Promise<Count>
+  /** Takes back one attempt counted by `hit` (never below zero). */
+  release(key: string): Promise<void>
+  /** Forgets every attempt at `key`. */
   clear(key: string): Promise<void>
   readonly kind: 'memory' | 'redis' | 'durable-object'
 }
 
-/** How many failures, and in how many seconds the window ends (0 when there is none). */
+/** How many attempts, and in how many seconds the window ends (0 when there is none). */
 export type Count = { count: number; resetInSeconds: number }
 
-/** One process's counters. */
+/** One process's counters: each call runs to its end without yielding, so a hit is atomic. */
 export function memoryAttempts(now: () => number): AttemptCounter {
   const windows = new Map<string, { count: number; resetAt: number }>()
   let nextSweep = 0
@@ -23,8 +27,6 @@ export function memoryAttempts(now: () => number): AttemptCounter {
     const w = windows.get(key)
     return w && w.resetAt > nowMs ? w : undefined
   }
-  const toCount = (w: { count: number; resetAt: number } | undefined, nowMs: number): Count =>
-    w ? { count: w.count, resetInSeconds: Math.ceil((w.resetAt - nowMs) / 1000) } : { count: 0, resetInSeconds: 0 }
   return {
     kind: 'memory',
     async hit(key, windowSeconds) {
@@ -36,11 +38,11 @@ export function memoryAttempts(now: () => number): AttemptCounter {
       const w = live(key, nowMs) ?? { count: 0, resetAt: nowMs + windowSeconds * 1000 }
       w.count++
       windows.set(key, w)
-      return toCount(w, nowMs)
+      return { count: w.count, resetInSeconds: Math.ceil((w.resetAt - nowMs) / 1000) }
     },
-    async get(key) {
-      const nowMs = now()
-      return toCount(live(key, nowMs), nowMs)
+    async release(key) {
+      const w = live(key, now())
+      if (w && w.count > 0) w.count--
     },
     async clear(key) {
       windows.delete(key)

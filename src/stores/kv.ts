@@ -1,4 +1,4 @@
-import { accessTokenKey, StoreUnavailable, subjectKey, type RevocationStore } from './revocations'
+import { cutOffValue, isCutOff, isLater, StoreUnavailable, type RevocationStore } from './revocations'
 
 /** The part of a Workers KV namespace binding this store uses. */
 export interface KVNamespaceLike {
@@ -10,7 +10,7 @@ export interface KVNamespaceLike {
 const KV_MIN_TTL_SECONDS = 60
 
 /**
- * Revocations in Workers KV, shared by every isolate and location. Eventually consistent:
+ * Sessions' state in Workers KV, shared by every isolate and location. Eventually consistent:
  * a write is seen at once where it was made and within about a minute everywhere else.
  */
 export function kvRevocations(kv: KVNamespaceLike, now: () => number): RevocationStore {
@@ -21,25 +21,32 @@ export function kvRevocations(kv: KVNamespaceLike, now: () => number): Revocatio
       throw new StoreUnavailable('Workers KV failed', { cause })
     }
   }
+  const expiration = (until: number) => ({ expiration: Math.max(until, Math.ceil(now() / 1000) + KV_MIN_TTL_SECONDS) })
   return {
     kind: 'kv',
-    async revoke(id, expiresAt) {
-      const nowSeconds = Math.ceil(now() / 1000)
-      if (expiresAt <= nowSeconds) return
-      await guard(() => kv.put(`revoked:${id}`, '1', { expiration: Math.max(expiresAt, nowSeconds + KV_MIN_TTL_SECONDS) }))
+    async endSession(sid, until) {
+      if (until <= now() / 1000) return
+      await guard(() => kv.put(`session:ended:${sid}`, '1', expiration(until)))
     },
-    async isRevoked(id) {
-      return (await guard(() => kv.get(`revoked:${id}`))) !== null
+    async cutOff(sub, atMs, until, keepSid) {
+      await guard(async () => {
+        if (isLater(atMs, await kv.get(`session:cutoff:${sub}`))) await kv.put(`session:cutoff:${sub}`, cutOffValue(atMs, keepSid), expiration(until))
+      })
     },
-    async revokeSubject(subject, before, until) {
-      const nowSeconds = Math.ceil(now() / 1000)
-      await guard(() => kv.put(`revoked:${subjectKey(subject)}`, String(before), { expiration: Math.max(until, nowSeconds + KV_MIN_TTL_SECONDS) }))
-    },
-    async isTokenRevoked({ jti, sub, iat }) {
-      const [token, cutoff] = await guard(() =>
-        Promise.all([jti === undefined ? null : kv.get(`revoked:${accessTokenKey(jti)}`), kv.get(`revoked:${subjectKey(sub)}`)]),
+    async isEnded(s) {
+      const [ended, cutOff] = await guard(() =>
+        Promise.all([s.sid === undefined ? null : kv.get(`session:ended:${s.sid}`), kv.get(`session:cutoff:${s.sub}`)]),
       )
-      return token !== null || (cutoff !== null && iat < Number(cutoff))
+      return ended !== null || isCutOff(cutOff, s)
+    },
+    async rememberAccount(names, sub, until) {
+      // KV takes one write per second per key: a name already known for this account is not written again.
+      await guard(() =>
+        Promise.all(names.map(async (name) => ((await kv.get(`account:${name}`)) === sub ? undefined : kv.put(`account:${name}`, sub, expiration(until))))),
+      )
+    },
+    async accountOf(name) {
+      return (await guard(() => kv.get(`account:${name}`))) ?? undefined
     },
   }
 }

@@ -1,17 +1,17 @@
 import { sign, verify } from 'hono/jwt'
 import * as z from 'zod/mini'
+import type { Identity } from '../cognito/identity'
 import type { Config } from '../config'
+import { base64url } from '../encoding'
+import { newSessionId, sessionStart } from '../sessions/refresh-token'
 import { InvalidToken, type BearerVerifier, type Principal } from './principal'
 
-/** Who a token speaks for: taken from Cognito at sign-in. */
-export type Identity = { sub: string; email: string; username: string; mode: string }
-
-export type AccessClaims = Identity & { iss: string; aud: string; iat: number; exp: number; jti: string; sid?: string }
+export type AccessClaims = Identity & { iss: string; aud: string; iat: number; exp: number; jti: string; sid: string }
 
 const ALG = 'HS256'
 // The one header this service issues. Requiring it exactly refuses `none`, other algorithms and
 // any kid/jku/x5u/jwk/crit before any crypto runs (RFC 8725 §3.1: the algorithm is ours).
-const HEADER = btoa(JSON.stringify({ alg: ALG, typ: 'JWT' })).replace(/=+$/, '')
+const HEADER = base64url(JSON.stringify({ alg: ALG, typ: 'JWT' }))
 // Clocks of several instances drift a little; a token is not "from the future" within this.
 export const CLOCK_SKEW_SECONDS = 5
 
@@ -30,7 +30,7 @@ export function createAccessTokens(config: Config['jwt'], now: () => number) {
   )
   const Claims = z.object({
     sub: z.string().check(z.minLength(1)),
-    email: z.string(),
+    email: z.optional(z.string()),
     username: z.string(),
     mode: z.string(),
     iss: z.literal(config.issuer),
@@ -39,18 +39,18 @@ export function createAccessTokens(config: Config['jwt'], now: () => number) {
     exp: z.int(),
     jti: z.string().check(z.minLength(1), z.maxLength(128)),
     nbf: z.optional(z.int()),
-    sid: z.optional(z.string().check(z.maxLength(64))),
+    sid: z.string().check(z.maxLength(64)),
   })
 
   return {
     ttlSeconds: config.ttlSeconds,
 
-    /** Signs a fresh token for the identity, with a unique `jti` so that it can be revoked alone. */
-    async issue(identity: Identity, sid?: string): Promise<{ token: string; claims: AccessClaims }> {
+    /** Signs a fresh token for the identity in session `sid` (a new one by default), with a unique `jti`. */
+    async issue(identity: Identity, sid = newSessionId(now())): Promise<{ token: string; claims: AccessClaims }> {
       const iat = Math.floor(now() / 1000)
       const claims: AccessClaims = {
         sub: identity.sub,
-        email: identity.email,
+        ...(identity.email ? { email: identity.email } : {}),
         username: identity.username,
         mode: identity.mode,
         iss: config.issuer,
@@ -58,7 +58,7 @@ export function createAccessTokens(config: Config['jwt'], now: () => number) {
         iat,
         exp: iat + config.ttlSeconds,
         jti: crypto.randomUUID(),
-        ...(sid ? { sid } : {}),
+        sid,
       }
       return { token: await sign(claims, await key, ALG), claims }
     },
@@ -98,7 +98,10 @@ export function appTokenVerifier(tokens: AccessTokens): BearerVerifier {
   return {
     async verify(token): Promise<Principal> {
       const c = await tokens.verify(token)
-      return { sub: c.sub, username: c.username, email: c.email, mode: c.mode, jti: c.jti, exp: c.exp, iat: c.iat, sid: c.sid }
+      // The session's start travels in its id, signed with the rest: compared to cut-offs to the millisecond.
+      const since = sessionStart(c.sid)
+      if (since === undefined) throw new InvalidToken('not a session id this service makes')
+      return { sub: c.sub, username: c.username, email: c.email, mode: c.mode, jti: c.jti, exp: c.exp, iat: c.iat, sid: c.sid, since }
     },
   }
 }

@@ -20,6 +20,9 @@ const AccessTokenClaims = z.object({
   exp: z.int(),
   jti: z.string().check(z.minLength(1), z.maxLength(128)),
   nbf: z.optional(z.int()),
+  auth_time: z.optional(z.int()),
+  // Cognito's id of the sign-in (the refresh token) every access token of it carries.
+  origin_jti: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 })
 /** Keys are fetched again on an unknown `kid`, but never more often than this. */
 export const JWKS_MIN_REFETCH_MS = 10_000
@@ -111,7 +114,10 @@ export function cognitoTokenVerifier(
       if (!parsed.success || parsed.data.client_id !== config.clientId) throw new InvalidToken('claims')
       const { nbf, ...c } = parsed.data
       checkTimes(c, nbf, deps.now)
-      return { sub: c.sub, username: c.username, jti: c.jti, exp: c.exp, iat: c.iat }
+      // Whole seconds only: the session counts as started at the very start of its second, so a
+      // cut-off in that second ends it (a sign-in in the same second as a reset is refused, never kept).
+      const since = Math.min(c.auth_time ?? c.iat, c.iat) * 1000
+      return { sub: c.sub, username: c.username, jti: c.jti, exp: c.exp, iat: c.iat, since, ...(c.origin_jti ? { sid: c.origin_jti } : {}) }
     },
   }
 }

@@ -9,8 +9,10 @@ export type Principal = {
   /** Carried by the service's own tokens; in cognito mode /me asks Cognito. */
   email?: string
   mode?: string
-  /** The sign-in this token belongs to (a hash of its refresh token), when known. */
+  /** The session this token belongs to, when it says (always for the service's own tokens). */
   sid?: string
+  /** When its session started, in ms; for Cognito's tokens, the start of the second of `auth_time`. */
+  since: number
 }
 
 /** Checks a bearer token; throws InvalidToken for any token it does not accept. */

@@ -1,0 +1,28 @@
+// base64url (RFC 4648 §5) without padding, the one helper for every token part the service reads or writes.
+
+const encoder = new TextEncoder()
+
+/** Bytes, or the UTF-8 bytes of a string, as base64url without padding. */
+export function base64url(input: Uint8Array | string): string {
+  const bytes = typeof input === 'string' ? encoder.encode(input) : input
+  let binary = ''
+  for (const b of bytes) binary += String.fromCharCode(b)
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+/** The bytes of a base64url string (padding optional); undefined if it is not one. */
+export function fromBase64url(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(text)) return undefined
+  const b64 = text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/')
+  try {
+    return Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0))
+  } catch {
+    return undefined
+  }
+}
+
+/** A short, keyed-free digest for store keys that must not hold what they name (e-mails, usernames). */
+export async function digest(text: string): Promise<string> {
+  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
+  return base64url(bytes.slice(0, 18))
+}
