@@ -6,7 +6,8 @@ import { digest } from '../encoding'
 import type { Deps } from '../env'
 import type { ChallengeResponse, TokenResponse } from '../schemas'
 import type { Principal } from '../tokens/principal'
-import { newSessionId, refreshTokenSealer, type RefreshTokenContents } from './refresh-token'
+import { refreshTokenSealer, type RefreshTokenContents } from './refresh-token'
+import { newSessionId } from './session-id'
 
 export type TokenBody = z.infer<typeof TokenResponse>
 export type ChallengeBody = z.infer<typeof ChallengeResponse>

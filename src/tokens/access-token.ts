@@ -3,7 +3,7 @@ import * as z from 'zod/mini'
 import type { Identity } from '../cognito/identity'
 import type { Config } from '../config'
 import { base64url } from '../encoding'
-import { newSessionId, sessionStart } from '../sessions/refresh-token'
+import { newSessionId, sessionStart } from '../sessions/session-id'
 import { InvalidToken, type BearerVerifier, type Principal } from './principal'
 
 export type AccessClaims = Identity & { iss: string; aud: string; iat: number; exp: number; jti: string; sid: string }
