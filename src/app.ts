@@ -3,6 +3,8 @@ import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { createCognitoClient } from './cognito/client'
+import { UpstreamFailed } from './gateway/forward'
+import { createGateway } from './gateway/gateway'
 import { CognitoError, isMisconfiguration } from './cognito/errors'
 import type { Config } from './config'
 import type { AppEnv, Deps } from './env'
@@ -41,6 +43,7 @@ export function createDeps(config: Config, overrides: Partial<Deps> & { fetch?: 
     revocations: memoryRevocations(now),
     attempts: memoryAttempts(now),
     log: (line) => console.log(JSON.stringify(line)),
+    upstream: config.gateway.upstreamUrl ? (url, init) => globalThis.fetch(url, init) : undefined,
     ...rest,
   }
 }
@@ -73,8 +76,10 @@ export function createApp(deps: Deps) {
     },
   })
   // Only where a body can be: bodyLimit reads the raw request's body, and on Node that alone
-  // makes the adapter build a whole Request, which on GET /demopage cost most of its time.
-  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
+  // makes the adapter build a whole Request, which on GET /demopage cost most of its time. Not
+  // for the gateway, whose bodies stream to the upstream, nor forward auth, which reads none.
+  const servicePaths = new Map<string, Set<string>>()
+  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' || !servicePaths.has(c.req.path) ? next() : limitBody(c, next)))
 
   const sessions = createSessions(deps)
   const limits = attemptLimits(deps, sessions)
@@ -87,18 +92,20 @@ export function createApp(deps: Deps) {
     .get('/health', (c) => reply(c, { status: 'ok' }))
 
   // Hono answers a known path with the wrong method as not found; HTTP says 405 with Allow.
-  const methodsByPath = new Map<string, Set<string>>()
   for (const r of app.routes) {
     if (r.method === 'ALL') continue
-    const set = methodsByPath.get(r.path) ?? new Set()
+    const set = servicePaths.get(r.path) ?? new Set()
     set.add(r.method)
-    methodsByPath.set(r.path, set)
+    servicePaths.set(r.path, set)
   }
+  const gateway = createGateway(deps)
+  app.all('/auth/verify', (c) => gateway.verify(c))
   app.notFound((c) => {
-    const allowed = methodsByPath.get(c.req.path)
+    const allowed = servicePaths.get(c.req.path)
     if (allowed) {
       return errorResponse(c, new ApiError('method_not_allowed', `Use ${[...allowed].join(' or ')} here.`, { headers: { Allow: [...allowed].join(', ') } }))
     }
+    if (gateway.enabled) return gateway.proxy(c)
     return errorResponse(c, new ApiError('not_found', 'There is nothing at this path.'))
   })
 
@@ -126,6 +133,12 @@ function toClientError(err: Error, deps: Deps, requestId: string | undefined): A
   if (err instanceof StoreUnavailable) {
     deps.log({ level: 'error', request_id: requestId, msg: err.message })
     return new ApiError('upstream_error', 'A store the service depends on could not be reached.', { cause: err })
+  }
+  if (err instanceof UpstreamFailed) {
+    deps.log({ level: 'error', request_id: requestId, msg: err.message })
+    return err.kind === 'timeout'
+      ? new ApiError('upstream_timeout', 'The protected API did not answer in time.', { cause: err })
+      : new ApiError('upstream_error', 'The protected API could not be reached.', { cause: err })
   }
   if (err instanceof HTTPException && err.status === 400) {
     // hono's validator: a body that is not JSON or not a form.

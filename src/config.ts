@@ -1,4 +1,5 @@
 import * as z from 'zod/mini'
+import { parseRoutes, type Rule } from './gateway/rules'
 
 /** Parsed, checked configuration: built once at start (Workers: once per isolate). */
 export type Config = {
@@ -22,6 +23,8 @@ export type Config = {
   signInLimits: { maxPerUser: number; maxPerAddress: number; windowSeconds: number }
   /** How long a signed-out sign-in's refresh token stays refused here: Cognito's refresh token lifetime. */
   refreshTokenTtlSeconds: number
+  /** The gateway: where requests no route of the service answers go, and the rules they pass first. */
+  gateway: { upstreamUrl?: string; timeoutMs: number; routes: Rule[] }
 }
 
 /** Thrown at start when a variable is missing or wrong; the message names it, never its value. */
@@ -75,6 +78,9 @@ const schema = z.object({
     .pipe(optional, z.transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : [])))
     .check(z.refine((list) => list.every((o) => URL.canParse(o) && new URL(o).origin === o), 'must be a comma-separated list of origins like https://app.example.com')),
   TOKEN_MODE: z.pipe(optional, z._default(z.enum(['app', 'cognito'], { error: 'must be "app" or "cognito"' }), 'app')),
+  UPSTREAM_URL: optionalUrl,
+  UPSTREAM_TIMEOUT_MS: integer(100, 600_000, 30_000),
+  ROUTES: optional,
 })
 
 /** The names of every setting, for tools that pass them on (e.g. to `wrangler dev --var`). */
@@ -90,6 +96,12 @@ export function parseConfig(env: Record<string, unknown>): Config {
   const v = result.data
   if (!!v.AWS_ACCESS_KEY_ID !== !!v.AWS_SECRET_ACCESS_KEY) {
     throw new ConfigError('AWS_SECRET_ACCESS_KEY and AWS_ACCESS_KEY_ID must be set together')
+  }
+  let routes: Rule[]
+  try {
+    routes = parseRoutes(v.ROUTES)
+  } catch (err) {
+    throw new ConfigError(`ROUTES ${(err as Error).message}`)
   }
   const region = v.COGNITO_REGION ?? POOL_ID.exec(v.COGNITO_USER_POOL_ID)![1]!
   const endpoint = (v.COGNITO_ENDPOINT ?? `https://cognito-idp.${region}.amazonaws.com`).replace(/\/+$/, '')
@@ -116,5 +128,6 @@ export function parseConfig(env: Record<string, unknown>): Config {
       windowSeconds: v.SIGNIN_FAILURE_WINDOW_SECONDS,
     },
     refreshTokenTtlSeconds: v.REFRESH_TOKEN_TTL_SECONDS,
+    gateway: { upstreamUrl: v.UPSTREAM_URL?.replace(/\/+$/, ''), timeoutMs: v.UPSTREAM_TIMEOUT_MS, routes },
   }
 }

@@ -1,6 +1,7 @@
 import type { CognitoClient } from './cognito/client'
 import type { Config } from './config'
 import type { Context } from 'hono'
+import type { Upstream } from './gateway/forward'
 import type { AttemptCounter } from './stores/attempts'
 import type { RevocationStore } from './stores/revocations'
 import type { AccessTokens } from './tokens/access-token'
@@ -22,6 +23,8 @@ export type Deps = {
   attempts: AttemptCounter
   /** The client's address as this runtime knows it; undefined skips counting by address. */
   clientAddress?: (c: Context<AppEnv>) => string | undefined
+  /** Where gateway requests go (UPSTREAM_URL, or a Workers service binding); none turns the gateway off. */
+  upstream?: Upstream
   /** Milliseconds since the epoch. */
   now: () => number
   log: Logger

@@ -11,7 +11,7 @@ import { TEST_SECRET, testEnv } from './support/harness'
 const config = parseConfig(testEnv()).jwt
 const NOW = 1_800_000_000_000
 const tokens = createAccessTokens(config, () => NOW)
-const identity = { sub: '4beb71b1-dc20-46d5-88d3-79f70c954706', email: 'a@example.com', username: 'alice', mode: 'dark' }
+const identity = { sub: '4beb71b1-dc20-46d5-88d3-79f70c954706', email: 'a@example.com', username: 'alice', mode: 'dark', groups: ['readers'] }
 const nowSeconds = NOW / 1000
 const valid = { ...identity, iss: config.issuer, aud: config.audience, iat: nowSeconds, exp: nowSeconds + 900, jti: 'id-1', sid: newSessionId(NOW) }
 

@@ -157,7 +157,7 @@ describe('the app while Cognito misbehaves', () => {
   it('answers 504 upstream_timeout within the timeout plus a second, while bearer routes keep answering', async () => {
     handler = () => {} // never answers
     const { app, deps } = testApp({ COGNITO_ENDPOINT: endpoint, COGNITO_TIMEOUT_MS: '300' })
-    const { token } = await deps.tokens.issue({ sub: 's', email: 'a@example.com', username: 'alice', mode: 'dark' })
+    const { token } = await deps.tokens.issue({ sub: 's', email: 'a@example.com', username: 'alice', mode: 'dark', groups: [] })
     const started = performance.now()
     const signin = formPost(app, '/signin', { username: 'a@example.com', password: 'x' })
     const demo = await app.request('/demopage', { headers: bearer(token) })

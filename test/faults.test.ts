@@ -84,7 +84,7 @@ describe('while Cognito hangs', () => {
   it('keeps answering bearer-protected routes and /health', async () => {
     behaviour = () => {}
     const { app, deps } = testApp({ COGNITO_ENDPOINT: endpoint, COGNITO_TIMEOUT_MS: '2000' })
-    const { token } = await deps.tokens.issue({ sub: 's', email: 'e@example.com', username: 'u', mode: 'm' })
+    const { token } = await deps.tokens.issue({ sub: 's', email: 'e@example.com', username: 'u', mode: 'm', groups: [] })
     // Ten users, so that the per-account limit (5 attempts in flight) does not answer 429 first.
     const hanging = Array.from({ length: 10 }, (_, i) => formPost(app, '/signin', { username: `a${i}@example.com`, password: 'x' }))
     const started = performance.now()

@@ -163,6 +163,7 @@ describe('sign-in', () => {
       email: creds.email,
       username: creds.username,
       mode: creds.mode,
+      groups: [],
       iss: 'edge-auth-gateway',
       aud: 'api',
       iat: expect.any(Number),

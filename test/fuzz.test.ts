@@ -10,7 +10,7 @@ const POST = ['/signup', '/confirm', '/signin', '/token', '/signout']
 const ROUTES = ['/signup', '/confirm', '/signin', '/token', '/signout', '/demopage', '/me', '/health', '/openapi.json', '/docs', '/docs/swagger-ui-dist/swagger-ui.css']
 
 it(`answers ${RUNS} random requests without a 5xx or a hang`, async () => {
-  const { token } = await deps.tokens.issue({ sub: 's', email: 'fuzz@example.com', username: 'fuzz', mode: 'm' })
+  const { token } = await deps.tokens.issue({ sub: 's', email: 'fuzz@example.com', username: 'fuzz', mode: 'm', groups: [] })
   // Mostly aimed at real routes with their own method and body type, so that bodies broken in
   // every way reach the code that reads them; sometimes anything at all.
   const segment = fc.string({ unit: 'binary', maxLength: 12 }).map(encodeURIComponent)
@@ -78,6 +78,6 @@ it(`answers ${RUNS} random requests without a 5xx or a hang`, async () => {
 
   expect((await app.request('/health')).status).toBe(200)
   // (Random requests may well have signed `token` out; a fresh one must work.)
-  const fresh = await deps.tokens.issue({ sub: 's', email: 'fuzz@example.com', username: 'fuzz', mode: 'm' })
+  const fresh = await deps.tokens.issue({ sub: 's', email: 'fuzz@example.com', username: 'fuzz', mode: 'm', groups: [] })
   expect((await app.request('/demopage', { headers: { Authorization: `Bearer ${fresh.token}` } })).status).toBe(200)
 }, 120_000)

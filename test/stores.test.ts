@@ -99,7 +99,7 @@ describe('Redis unreachable', () => {
   afterAll(() => server?.stop())
 
   it('fails closed with 502 rather than let a possibly revoked token through, and /health still answers', async () => {
-    const { token } = await testApp().deps.tokens.issue({ sub: 's', email: 'e@example.com', username: 'u', mode: 'm' })
+    const { token } = await testApp().deps.tokens.issue({ sub: 's', email: 'e@example.com', username: 'u', mode: 'm', groups: [] })
     const started = performance.now()
     const res = await fetch(`${server.baseUrl}/demopage`, { headers: { Authorization: `Bearer ${token}` } })
     expect(res.status).toBe(502)

@@ -9,7 +9,7 @@ function counting(): BearerVerifier & { calls: number } {
     async verify(token: string) {
       v.calls++
       if (!token.startsWith('ok-')) throw new InvalidToken('no')
-      return { sub: token, username: 'u', jti: token, exp: Number(token.slice(3)), iat: 0, since: 0 }
+      return { sub: token, username: 'u', groups: [], jti: token, exp: Number(token.slice(3)), iat: 0, since: 0 }
     },
   }
   return v

@@ -3,7 +3,7 @@ import { fromBase64url } from '../encoding'
 import { CognitoError } from './errors'
 
 /** Who a token speaks for: taken from Cognito at sign-in. `email` only when Cognito has verified it. */
-export type Identity = { sub: string; email?: string; username: string; mode: string }
+export type Identity = { sub: string; email?: string; username: string; mode: string; groups: string[] }
 
 const IdTokenClaims = z.object({
   sub: z.string().check(z.minLength(1)),
@@ -14,6 +14,7 @@ const IdTokenClaims = z.object({
   'cognito:username': z.optional(z.string().check(z.minLength(1))),
   'custom:username': z.optional(z.string()),
   'custom:mode': z.optional(z.string()),
+  'cognito:groups': z.optional(z.array(z.string())),
 })
 
 /**
@@ -32,6 +33,7 @@ export function identityFromIdToken(idToken: string): Identity & { cognitoUserna
     ...(email ? { email } : {}),
     username: c['custom:username'] ?? email ?? c.sub,
     mode: c['custom:mode'] ?? '',
+    groups: c['cognito:groups'] ?? [],
     cognitoUsername: c['cognito:username'] ?? c.sub,
   }
 }

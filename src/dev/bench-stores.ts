@@ -39,7 +39,7 @@ async function serve(runtime: Runtime, extra: Record<string, string>) {
 }
 
 const tokens = createAccessTokens(parseConfig(env).jwt, () => Date.now())
-const identity = { sub: 's', email: 'e@example.com', username: 'u', mode: 'm' }
+const identity = { sub: 's', email: 'e@example.com', username: 'u', mode: 'm', groups: [] }
 const redis = await startRedis()
 try {
   console.log('store call alone (isEnded, the bearer check: the session and its user\'s cut-off, sequential):')

@@ -76,7 +76,7 @@ try {
   const tokens = createAccessTokens(parseConfig(env).jwt, () => Date.now())
   const tokenFile = async (n: number, name: string) => {
     const lines: string[] = []
-    for (let i = 0; i < n; i++) lines.push((await tokens.issue({ sub: `user-${i}`, email: `user-${i}@example.com`, username: `user-${i}`, mode: 'bench' })).token)
+    for (let i = 0; i < n; i++) lines.push((await tokens.issue({ sub: `user-${i}`, email: `user-${i}@example.com`, username: `user-${i}`, mode: 'bench', groups: [] })).token)
     const file = join(work, name)
     writeFileSync(file, lines.join('\n'))
     return file

@@ -1,6 +1,7 @@
+import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv, Deps } from '../env'
-import { InvalidToken } from '../tokens/principal'
+import { InvalidToken, type Principal } from '../tokens/principal'
 import { ApiError } from './errors'
 import { setHeader } from './respond'
 
@@ -17,18 +18,19 @@ export const invalidToken = (realm: string, cause?: unknown) =>
   })
 
 /**
- * Requires a valid, unrevoked access token in the Authorization header (never the query string,
- * RFC 6750 §2.3) and puts who it speaks for in `c.get('principal')`. With `allowRevoked`, a revoked
- * but otherwise valid token passes: sign-out uses it so that signing out twice is harmless.
+ * Checks the bearer token of a request (Authorization header only, never the query string,
+ * RFC 6750 §2.3): a valid token of a session that has not ended. Throws the 401 of API.md.
+ * With `allowRevoked`, a token of an ended session passes: sign-out uses it so that signing out
+ * twice is harmless. Shared by the middleware below and the gateway.
  */
-export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config'>, options: { allowRevoked?: boolean } = {}) {
+export function bearerCheck(deps: Pick<Deps, 'verifier' | 'revocations' | 'config'>, options: { allowRevoked?: boolean } = {}) {
   const realm = deps.config.jwt.audience
   // RFC 6750 §3.1: a request without credentials gets no error code; one with bad credentials gets invalid_token.
   const missing = () =>
     new ApiError('unauthorized', 'A bearer token is required.', { headers: { 'WWW-Authenticate': `Bearer realm="${realm}"` } })
   const invalid = (cause?: unknown) => invalidToken(realm, cause)
 
-  return createMiddleware<AppEnv>(async (c, next) => {
+  return async (c: Context<AppEnv>): Promise<{ principal: Principal; token: string }> => {
     const header = c.req.header('Authorization')
     if (!header) throw missing()
     const match = BEARER.exec(header)
@@ -44,10 +46,19 @@ export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config
       throw err
     }
     if (!options.allowRevoked && (await deps.revocations.isEnded(principal))) throw invalid(new InvalidToken('session ended'))
-    c.set('principal', principal)
-    c.set('token', token)
     // What a bearer token unlocks is for that user only: no cache may keep it.
     setHeader(c, 'Cache-Control', 'no-store')
+    return { principal, token }
+  }
+}
+
+/** Requires a valid bearer token (bearerCheck) and puts who it speaks for in `c.get('principal')`. */
+export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config'>, options: { allowRevoked?: boolean } = {}) {
+  const check = bearerCheck(deps, options)
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const { principal, token } = await check(c)
+    c.set('principal', principal)
+    c.set('token', token)
     await next()
   })
 }

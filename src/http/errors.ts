@@ -14,6 +14,7 @@ const STATUS = {
   user_not_confirmed: 400,
   unauthorized: 401,
   invalid_token: 401,
+  insufficient_scope: 403,
   not_found: 404,
   method_not_allowed: 405,
   request_too_large: 413,

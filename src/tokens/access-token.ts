@@ -33,6 +33,7 @@ export function createAccessTokens(config: Config['jwt'], now: () => number) {
     email: z.optional(z.string()),
     username: z.string(),
     mode: z.string(),
+    groups: z.array(z.string()),
     iss: z.literal(config.issuer),
     aud: z.literal(config.audience),
     iat: z.int(),
@@ -53,6 +54,7 @@ export function createAccessTokens(config: Config['jwt'], now: () => number) {
         ...(identity.email ? { email: identity.email } : {}),
         username: identity.username,
         mode: identity.mode,
+        groups: identity.groups,
         iss: config.issuer,
         aud: config.audience,
         iat,
@@ -101,7 +103,7 @@ export function appTokenVerifier(tokens: AccessTokens): BearerVerifier {
       // The session's start travels in its id, signed with the rest: compared to cut-offs to the millisecond.
       const since = sessionStart(c.sid)
       if (since === undefined) throw new InvalidToken('not a session id this service makes')
-      return { sub: c.sub, username: c.username, email: c.email, mode: c.mode, jti: c.jti, exp: c.exp, iat: c.iat, sid: c.sid, since }
+      return { sub: c.sub, username: c.username, email: c.email, mode: c.mode, groups: c.groups, jti: c.jti, exp: c.exp, iat: c.iat, sid: c.sid, since }
     },
   }
 }

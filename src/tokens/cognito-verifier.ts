@@ -21,6 +21,7 @@ const AccessTokenClaims = z.object({
   jti: z.string().check(z.minLength(1), z.maxLength(128)),
   nbf: z.optional(z.int()),
   auth_time: z.optional(z.int()),
+  'cognito:groups': z._default(z.array(z.string()), []),
   // Cognito's id of the sign-in (the refresh token) every access token of it carries.
   origin_jti: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 })
@@ -117,7 +118,7 @@ export function cognitoTokenVerifier(
       // Whole seconds only: the session counts as started at the very start of its second, so a
       // cut-off in that second ends it (a sign-in in the same second as a reset is refused, never kept).
       const since = Math.min(c.auth_time ?? c.iat, c.iat) * 1000
-      return { sub: c.sub, username: c.username, jti: c.jti, exp: c.exp, iat: c.iat, since, ...(c.origin_jti ? { sid: c.origin_jti } : {}) }
+      return { sub: c.sub, username: c.username, groups: c['cognito:groups'], jti: c.jti, exp: c.exp, iat: c.iat, since, ...(c.origin_jti ? { sid: c.origin_jti } : {}) }
     },
   }
 }

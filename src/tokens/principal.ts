@@ -9,6 +9,8 @@ export type Principal = {
   /** Carried by the service's own tokens; in cognito mode /me asks Cognito. */
   email?: string
   mode?: string
+  /** Cognito groups the user is in (`cognito:groups`); [] when none. */
+  groups: string[]
   /** The session this token belongs to, when it says (always for the service's own tokens). */
   sid?: string
   /** When its session started, in ms; for Cognito's tokens, the start of the second of `auth_time`. */

@@ -1,0 +1,84 @@
+import type { Principal } from '../tokens/principal'
+
+// RFC 9110 §7.6.1: meant for one connection, never forwarded (either way), with those `Connection` names.
+const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection']
+export const IDENTITY_PREFIX = 'x-auth-request-'
+
+/** A copy of `headers` without hop-by-hop ones, nor those the `Connection` header names. */
+export function endToEnd(headers: Headers): Headers {
+  const out = new Headers(headers)
+  const named = (headers.get('connection') ?? '').split(',').map((h) => h.trim().toLowerCase())
+  for (const name of [...HOP_BY_HOP, ...named]) if (name) out.delete(name)
+  return out
+}
+
+/** Drops every `X-Auth-Request-*` header: only the service says who the user is. */
+export function withoutIdentity(headers: Headers): Headers {
+  for (const name of [...headers.keys()]) if (name.startsWith(IDENTITY_PREFIX)) headers.delete(name)
+  return headers
+}
+
+// Header values are bytes: a display name beyond printable ASCII travels percent-encoded (UTF-8).
+const headerValue = (v: string) => (/^[\x20-\x7e]*$/.test(v) ? v : encodeURIComponent(v))
+
+/** The identity headers for a signed-in user (oauth2-proxy's names); one with no value is left out. */
+export function identityHeaders(p: Principal): Record<string, string> {
+  const out: Record<string, string> = { 'X-Auth-Request-User': p.sub }
+  if (p.email) out['X-Auth-Request-Email'] = headerValue(p.email)
+  if (p.username) out['X-Auth-Request-Preferred-Username'] = headerValue(p.username)
+  if (p.groups.length) out['X-Auth-Request-Groups'] = headerValue(p.groups.join(','))
+  return out
+}
+
+/** How the gateway reaches its upstream: fetch to UPSTREAM_URL, or a Workers service binding. */
+export type Upstream = (url: string, init: RequestInit) => Promise<Response>
+
+/** Why a forward failed: no answer in time, or none at all. */
+export class UpstreamFailed extends Error {
+  override name = 'UpstreamFailed'
+  constructor(readonly kind: 'timeout' | 'unreachable', options?: { cause?: unknown }) {
+    super(`upstream ${kind}`, options)
+  }
+}
+
+/**
+ * Sends a request on to the upstream at `base` + `path` + the original query, as it came
+ * (method, headers but hop-by-hop ones and client-sent identity, body streamed), with
+ * X-Forwarded-For/-Proto/-Host and the identity of `principal`; answers what the upstream
+ * answered, minus hop-by-hop headers, its body streamed. Times out only until the response headers.
+ */
+export async function forward(
+  upstream: Upstream,
+  request: Request,
+  target: { base: string; path: string; clientAddress?: string; principal?: Principal; timeoutMs: number },
+): Promise<Response> {
+  const url = new URL(request.url)
+  const headers = withoutIdentity(endToEnd(request.headers))
+  headers.delete('host')
+  const forwardedFor = [request.headers.get('x-forwarded-for'), target.clientAddress].filter(Boolean).join(', ')
+  if (forwardedFor) headers.set('X-Forwarded-For', forwardedFor)
+  headers.set('X-Forwarded-Proto', url.protocol.slice(0, -1))
+  headers.set('X-Forwarded-Host', request.headers.get('host') ?? url.host)
+  if (target.principal) for (const [name, value] of Object.entries(identityHeaders(target.principal))) headers.set(name, value)
+
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), target.timeoutMs)
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null
+  let res: Response
+  try {
+    res = await upstream(`${target.base}${target.path}${url.search}`, {
+      method: request.method,
+      headers,
+      body: hasBody ? request.body : undefined,
+      redirect: 'manual',
+      signal: controller.signal,
+      // A streamed request body (fetch requires saying so).
+      ...(hasBody ? { duplex: 'half' } : {}),
+    } as RequestInit)
+  } catch (cause) {
+    throw new UpstreamFailed(controller.signal.aborted ? 'timeout' : 'unreachable', { cause })
+  } finally {
+    clearTimeout(timer)
+  }
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers: endToEnd(res.headers) })
+}

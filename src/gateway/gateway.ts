@@ -1,0 +1,70 @@
+import type { Context } from 'hono'
+import type { AppEnv, Deps } from '../env'
+import { bearerCheck } from '../http/bearer'
+import { ApiError } from '../http/errors'
+import { reply, setHeader } from '../http/respond'
+import type { Principal } from '../tokens/principal'
+import { forward, identityHeaders } from './forward'
+import { normalizePath } from './path'
+import { matchRule } from './rules'
+
+/**
+ * The gateway: a request that no route of the service answers is checked against ROUTES and
+ * sent on to the upstream (`proxy`); a proxy in front asks the same question at /auth/verify
+ * (`verify`). Deny by default; the rule sees exactly the path the upstream gets.
+ */
+export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocations' | 'upstream' | 'clientAddress'>) {
+  const { routes, timeoutMs, upstreamUrl } = deps.config.gateway
+  const check = bearerCheck(deps)
+  const realm = deps.config.jwt.audience
+
+  /** The normalized path and who asks for it, if the rule for `method` and `rawPath` lets them in. */
+  async function admit(c: Context<AppEnv>, method: string, rawPath: string): Promise<{ path: string; principal?: Principal }> {
+    const n = normalizePath(rawPath)
+    if ('refused' in n) throw new ApiError('invalid_request', `The request path is refused: ${n.refused}.`)
+    const rule = matchRule(routes, method, n.path)
+    if (rule.auth === 'none') return { path: n.path }
+    const { principal } = await check(c)
+    // RFC 6750 §3.1: a valid token without the rights the resource needs.
+    if (rule.groups.length && !rule.groups.some((g) => principal.groups.includes(g))) {
+      throw new ApiError('insufficient_scope', 'The signed-in user is in none of the groups this path needs.', {
+        headers: { 'WWW-Authenticate': `Bearer realm="${realm}", error="insufficient_scope"` },
+      })
+    }
+    return { path: n.path, principal }
+  }
+
+  return {
+    /** Whether there is an upstream to send requests to. */
+    enabled: deps.upstream !== undefined,
+
+    /** Checks a request against ROUTES and sends it on to the upstream. */
+    async proxy(c: Context<AppEnv>): Promise<Response> {
+      const { path, principal } = await admit(c, c.req.method, new URL(c.req.url).pathname)
+      return forward(deps.upstream!, c.req.raw, {
+        // A service binding takes any URL; its host is the original one.
+        base: upstreamUrl ?? new URL(c.req.url).origin,
+        path,
+        clientAddress: deps.clientAddress?.(c),
+        principal,
+        timeoutMs,
+      })
+    },
+
+    /**
+     * Forward auth (nginx auth_request, Caddy forward_auth, Traefik ForwardAuth): the original
+     * method and URI come in headers; the answer is 200 with the identity headers, or 401/403.
+     * The body is never read.
+     */
+    async verify(c: Context<AppEnv>): Promise<Response> {
+      const uri = c.req.header('X-Forwarded-Uri') ?? c.req.header('X-Original-URI')
+      if (!uri) throw new ApiError('invalid_request', 'X-Forwarded-Uri or X-Original-URI must name the original request.')
+      const method = (c.req.header('X-Forwarded-Method') ?? c.req.header('X-Original-Method') ?? 'GET').toUpperCase()
+      // An absolute URI (some proxies send one) is reduced to its path; the query plays no part in rules.
+      const path = /^https?:\/\//i.test(uri) ? uri.replace(/^https?:\/\/[^/?#]*/i, '') || '/' : uri
+      const { principal } = await admit(c, method, path.split(/[?#]/, 1)[0]!)
+      if (principal) for (const [name, value] of Object.entries(identityHeaders(principal))) setHeader(c, name, value)
+      return reply(c, { status: 'ok' })
+    },
+  }
+}

@@ -1,0 +1,252 @@
+// The gateway in front of a real upstream (an HTTP server on loopback that records what it
+// gets), the app in process against the real emulator: rules, identity, faithful forwarding,
+// paths that try to slip past a rule, faults, and forward auth.
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { gunzipSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseConfig } from '../src/config'
+import { emulatorCall, freePort } from '../src/dev/emulator'
+import { bearer, cognito, confirmedUser, formPost, signIn, testApp, testEnv, type Creds } from './support/harness'
+import { nodeUpstream } from '../src/runtime/upstream'
+import { startUpstream, type TestUpstream } from './support/upstream'
+
+const ROUTES = JSON.stringify([
+  { path: '/public/*', methods: ['GET', 'HEAD'], auth: 'none' },
+  { path: '/admin/*', groups: ['admins'] },
+  { path: '/health-of-upstream', auth: 'none' },
+])
+
+let upstream: TestUpstream
+let app: ReturnType<typeof testApp>['app']
+let user: Creds
+let token: string
+beforeAll(async () => {
+  upstream = await startUpstream()
+  // Node's way to the upstream, as src/runtime/listen.ts sets it (fetch would decompress bodies).
+  app = testApp({ UPSTREAM_URL: upstream.url, ROUTES, UPSTREAM_TIMEOUT_MS: '500' }, { upstream: nodeUpstream }).app
+  user = await confirmedUser(app)
+  token = (await signIn(app, user)).access_token
+})
+afterAll(() => upstream?.stop())
+
+/** How many requests reached the upstream while `run` ran. */
+async function reached(run: () => Promise<unknown>): Promise<number> {
+  const before = upstream.received.length
+  await run()
+  return upstream.received.length - before
+}
+
+describe('the gateway', () => {
+  it('denies by default: no token, 401 and the upstream untouched', async () => {
+    let res!: Response
+    expect(await reached(async () => (res = await app.request('/orders/42')))).toBe(0)
+    expect(res.status).toBe(401)
+    expect(res.headers.get('WWW-Authenticate')).toBe('Bearer realm="api"')
+    expect((await res.json()).error).toBe('unauthorized')
+  })
+
+  it('forwards a signed-in request with the identity, the query, the Authorization header and X-Forwarded-*', async () => {
+    const res = await app.request('http://gw.example/orders/42?page=2&sort=asc', {
+      headers: { ...bearer(token), 'X-Forwarded-For': '203.0.113.7', 'X-Custom': 'kept' },
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('X-Upstream')).toBe('yes')
+    const got = upstream.last()!
+    expect(got.url).toBe('/orders/42?page=2&sort=asc')
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
+    expect(got.headers).toMatchObject({
+      'x-auth-request-user': claims.sub,
+      'x-auth-request-email': user.email,
+      'x-auth-request-preferred-username': user.username,
+      authorization: `Bearer ${token}`,
+      'x-forwarded-for': '203.0.113.7',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'gw.example',
+      'x-custom': 'kept',
+    })
+    expect(got.headers).not.toHaveProperty('x-auth-request-groups') // in no group: left out
+  })
+
+  it('lets a public rule through without a token, and drops every X-Auth-Request-* the client sent', async () => {
+    const res = await app.request('/public/page', { headers: { 'X-Auth-Request-User': 'admin', 'x-auth-request-groups': 'admins', 'X-Auth-Request-Anything': '1' } })
+    expect(res.status).toBe(200)
+    expect(Object.keys(upstream.last()!.headers).filter((h) => h.startsWith('x-auth-request-'))).toEqual([])
+    // The same rule covers only the methods it names.
+    expect((await app.request('/public/page', { method: 'DELETE' })).status).toBe(401)
+  })
+
+  it('answers 403 insufficient_scope to a user in none of the rule\'s groups, and forwards once the user is in one', async () => {
+    const res = await app.request('/admin/users', { headers: bearer(token) })
+    expect(res.status).toBe(403)
+    expect(res.headers.get('WWW-Authenticate')).toBe('Bearer realm="api", error="insufficient_scope"')
+    expect((await res.json()).error).toBe('insufficient_scope')
+
+    const admin = await confirmedUser(app)
+    const endpoint = cognito().endpoint
+    await emulatorCall(endpoint, 'CreateGroup', { GroupName: 'admins', UserPoolId: cognito().userPoolId }).catch(() => undefined)
+    await emulatorCall(endpoint, 'AdminAddUserToGroup', { GroupName: 'admins', UserPoolId: cognito().userPoolId, Username: admin.email })
+    const adminToken = (await signIn(app, admin)).access_token
+    expect(JSON.parse(Buffer.from(adminToken.split('.')[1]!, 'base64url').toString()).groups).toEqual(['admins'])
+    const ok = await app.request('/ADMIN/users', { headers: bearer(adminToken) })
+    expect(ok.status).toBe(200)
+    expect(upstream.last()!.headers['x-auth-request-groups']).toBe('admins')
+  })
+
+  it.each([
+    ['/public/../admin/users', '/admin/users'],
+    ['/public/%2e%2e/admin/users', '/admin/users'],
+    ['/public/%2E%2E/admin/users', '/admin/users'],
+    ['/public/.%2e/admin/users', '/admin/users'],
+    ['//admin/users', '/admin/users'],
+    ['/Admin/users', '/Admin/users'],
+    ['/%61dmin/users', '/admin/users'],
+  ])('matches %s as %s, the path the upstream gets: a user without the group cannot reach it', async (raw, normalized) => {
+    const res = await app.request(`http://gw.example${raw}`, { headers: bearer(token) })
+    expect(res.status).toBe(403)
+    const anonymous = await app.request(`http://gw.example${raw}`)
+    expect(anonymous.status).toBe(401)
+    expect(normalized.toLowerCase()).toBe('/admin/users')
+  })
+
+  it.each(['/public/..%2fadmin/users', '/public%2f..%2fadmin', '/public/%5c../admin', '/admin;x/users', '/public/%3b/x', '/public/%00'])(
+    'refuses %s with 400, never forwarding it',
+    async (raw) => {
+      let res!: Response
+      expect(await reached(async () => (res = await app.request(`http://gw.example${raw}`)))).toBe(0)
+      expect(res.status).toBe(400)
+      expect((await res.json()).error).toBe('invalid_request')
+    },
+  )
+
+  it('forwards the normalized path: what the rule saw is what the upstream gets', async () => {
+    const res = await app.request('http://gw.example/public/a/../b/./c//d', { headers: bearer(token) })
+    expect(res.status).toBe(200)
+    expect(upstream.last()!.url).toBe('/public/b/c/d')
+  })
+
+  it('refuses the token of an ended session, as /demopage does', async () => {
+    const tokens = await signIn(app, user)
+    expect((await app.request('/orders/1', { headers: bearer(tokens.access_token) })).status).toBe(200)
+    await app.request('/signout', { method: 'POST', headers: bearer(tokens.access_token) })
+    expect(await reached(async () => expect((await app.request('/orders/1', { headers: bearer(tokens.access_token) })).status).toBe(401))).toBe(0)
+  })
+
+  it('keeps hop-by-hop headers to one side, both ways', async () => {
+    const res = await app.request('/orders/hop', {
+      headers: { ...bearer(token), Connection: 'keep-alive, X-Client-Secret', 'X-Client-Secret': 'leak', 'Keep-Alive': 'timeout=5', TE: 'trailers', 'Proxy-Authorization': 'Basic Zm9v' },
+    })
+    const sent = upstream.last()!.headers
+    for (const h of ['x-client-secret', 'keep-alive', 'te', 'proxy-authorization']) expect(sent).not.toHaveProperty(h)
+    expect(res.headers.get('X-Upstream-Secret')).toBeNull()
+    expect(res.headers.get('Keep-Alive')).toBeNull()
+    expect(res.headers.get('X-Kept')).toBe('yes')
+  })
+
+  it('streams a 1 MiB upload whole, past the service\'s own 16 KiB body limit', async () => {
+    const body = randomBytes(1024 * 1024)
+    const res = await app.request('/uploads', { method: 'PUT', headers: { ...bearer(token), 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(body) })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ method: 'PUT', bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') })
+  })
+
+  it('streams a slow download whole, and passes Set-Cookie, a 5xx and its headers as they are', async () => {
+    const stream = await app.request('/files/stream', { headers: bearer(token) })
+    expect(Buffer.from(await stream.arrayBuffer()).length).toBe(10_000)
+    const cookies = await app.request('/files/cookies', { headers: bearer(token) })
+    expect(cookies.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/; HttpOnly'])
+    const broken = await app.request('/files/broken', { headers: bearer(token) })
+    expect(broken.status).toBe(503)
+    expect(broken.headers.get('Retry-After')).toBe('7')
+    expect(await broken.text()).toBe('upstream is down for maintenance')
+  })
+
+  it('passes a compressed body as it is, with its Content-Encoding', async () => {
+    const res = await app.request('/files/gzip', { headers: { ...bearer(token), 'Accept-Encoding': 'gzip' } })
+    expect(res.headers.get('Content-Encoding')).toBe('gzip')
+    expect(gunzipSync(Buffer.from(await res.arrayBuffer())).toString()).toBe('hello, compressed world')
+  })
+
+  it('answers 504 upstream_timeout past UPSTREAM_TIMEOUT_MS, and its own routes meanwhile', async () => {
+    const started = performance.now()
+    const hanging = app.request('/files/hang', { headers: bearer(token) })
+    expect((await app.request('/health')).status).toBe(200)
+    expect((await app.request('/demopage', { headers: bearer(token) })).status).toBe(200)
+    const res = await hanging
+    expect(res.status).toBe(504)
+    expect((await res.json()).error).toBe('upstream_timeout')
+    expect(performance.now() - started).toBeLessThan(1500)
+  })
+
+  it('answers 502 upstream_error when the upstream cannot be reached', async () => {
+    const closed = testApp({ UPSTREAM_URL: `http://127.0.0.1:${await freePort()}`, ROUTES }, { upstream: nodeUpstream }).app
+    const res = await closed.request('/public/x')
+    expect(res.status).toBe(502)
+    expect(await res.json()).toEqual({ error: 'upstream_error', error_description: 'The protected API could not be reached.' })
+  })
+
+  it('keeps the service\'s own paths: a wrong method there is 405, not forwarded', async () => {
+    expect(await reached(async () => expect((await app.request('/signin')).status).toBe(405))).toBe(0)
+  })
+})
+
+describe('forward auth at /auth/verify', () => {
+  const verify = (headers: Record<string, string>, init: RequestInit = {}) => app.request('/auth/verify', { ...init, headers })
+
+  it('answers 200 with the identity headers for a signed-in user (Caddy and Traefik headers)', async () => {
+    const res = await verify({ ...bearer(token), 'X-Forwarded-Method': 'GET', 'X-Forwarded-Uri': '/orders/1?x=1' })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('X-Auth-Request-Email')).toBe(user.email)
+    expect(res.headers.get('X-Auth-Request-Preferred-Username')).toBe(user.username)
+  })
+
+  it('applies the same rules to nginx\'s X-Original-Method and X-Original-URI', async () => {
+    expect((await verify({ 'X-Original-Method': 'GET', 'X-Original-URI': '/public/x' })).status).toBe(200)
+    expect((await verify({ 'X-Original-Method': 'POST', 'X-Original-URI': '/public/x' })).status).toBe(401)
+    expect((await verify({ 'X-Original-URI': '/public/../admin/x' })).status).toBe(401)
+    const denied = await verify({ ...bearer(token), 'X-Original-URI': '/public/%2e%2e/admin/x' })
+    expect(denied.status).toBe(403)
+    expect((await verify({ 'X-Original-URI': '/public/..%2fadmin' })).status).toBe(400)
+  })
+
+  it('answers 400 invalid_request without the original URI', async () => {
+    const res = await verify(bearer(token))
+    expect(res.status).toBe(400)
+    expect((await res.json()).error).toBe('invalid_request')
+  })
+
+  it('takes any method and never reads a body', async () => {
+    const huge = new ReadableStream({ pull: () => new Promise(() => {}) }) // a body that never ends
+    const res = await app.request('/auth/verify', { method: 'POST', headers: { ...bearer(token), 'X-Forwarded-Uri': '/orders' }, body: huge, duplex: 'half' } as RequestInit)
+    expect(res.status).toBe(200)
+  })
+})
+
+describe('ROUTES and UPSTREAM_URL', () => {
+  it.each([
+    ['not JSON', 'nope'],
+    ['not an array', '{"path": "/x"}'],
+    ['an unknown field', '[{"path": "/x", "role": "admin"}]'],
+    ['a wildcard inside', '[{"path": "/a/*/b"}]'],
+    ['a path with dot segments', '[{"path": "/public/../admin/*"}]'],
+    ['lower-case methods', '[{"path": "/x", "methods": ["get"]}]'],
+    ['auth none with groups', '[{"path": "/x", "auth": "none", "groups": ["a"]}]'],
+    ['an unknown auth', '[{"path": "/x", "auth": "maybe"}]'],
+  ])('refuse %s at start, naming ROUTES', (_, routes) => {
+    expect(() => parseConfig(testEnv({ ROUTES: routes }))).toThrow(/^ROUTES /)
+  })
+
+  it('refuses an UPSTREAM_URL that is not http(s)', () => {
+    expect(() => parseConfig(testEnv({ UPSTREAM_URL: 'ftp://example.com' }))).toThrow(/^UPSTREAM_URL /)
+  })
+
+  it('without an upstream, an unknown path is 404 and nothing is forwarded', async () => {
+    const plain = testApp().app
+    expect((await plain.request('/orders/1', { headers: bearer(token) })).status).toBe(404)
+  })
+
+  it('a token of the user, signed in through the gateway, works there (the whole flow through one origin)', async () => {
+    const fresh = await confirmedUser(app)
+    const res = await formPost(app, '/signin', { username: fresh.email, password: fresh.password })
+    expect((await app.request(`/orders/${randomUUID()}`, { headers: bearer((await res.json()).access_token) })).status).toBe(200)
+  })
+})
