@@ -176,7 +176,7 @@ describe('the SOFTWARE_TOKEN_MFA challenge', () => {
     const wrongCode = totp(SecretCode) === '000000' ? '111111' : '000000'
     const wrong = await jsonPost(mfaApp, '/signin/challenge', { username: creds.email, session: first.session, challenge_name: 'SOFTWARE_TOKEN_MFA', responses: { SOFTWARE_TOKEN_MFA_CODE: wrongCode } })
     expect(wrong.status).toBe(400)
-    expect((await wrong.json()).error).toBe('invalid_code')
+    expect((await wrong.json()).error).toBe('invalid_grant')
 
     const second = await signin()
     const done = await jsonPost(mfaApp, '/signin/challenge', { username: creds.email, session: second.session, challenge_name: 'SOFTWARE_TOKEN_MFA', responses: { SOFTWARE_TOKEN_MFA_CODE: totp(SecretCode) } })

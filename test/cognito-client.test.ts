@@ -71,7 +71,11 @@ describe('Cognito error parsing', () => {
     ['SignUp', 'InvalidParameterException', 400, 'invalid_request'],
     ['SignUp', 'LimitExceededException', 429, 'too_many_requests'],
     ['ConfirmSignUp', 'CodeMismatchException', 400, 'invalid_code'],
-    ['ConfirmSignUp', 'ExpiredCodeException', 400, 'expired_code'],
+    // Only an existing account can have an expired code: answered as any wrong code (no enumeration).
+    ['ConfirmSignUp', 'ExpiredCodeException', 400, 'invalid_code'],
+    ['ConfirmForgotPassword', 'ExpiredCodeException', 400, 'invalid_code'],
+    ['RespondToAuthChallenge', 'CodeMismatchException', 400, 'invalid_grant'],
+    ['RespondToAuthChallenge', 'NotAuthorizedException', 400, 'invalid_grant'],
     ['ConfirmSignUp', 'NotAuthorizedException', 400, 'invalid_code'],
     ['ConfirmSignUp', 'UserNotFoundException', 400, 'invalid_code'],
     ['ConfirmSignUp', 'TooManyFailedAttemptsException', 429, 'too_many_requests'],

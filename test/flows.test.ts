@@ -109,16 +109,16 @@ describe('confirm', () => {
     expect((await jsonPost(app, '/confirm', { username: creds.email, confirmation_code: code })).status).toBe(200)
   })
 
-  // cognito-local answers ExpiredCodeException here; real Cognito answers NotAuthorizedException
-  // for an already confirmed user, which maps to invalid_code (see cognito-errors.test.ts).
-  it('answers expired_code for a code that was already used', async () => {
+  // cognito-local answers ExpiredCodeException here, real Cognito NotAuthorizedException: both are
+  // the answer an unknown user gets, so a used code tells nobody that the account exists.
+  it('answers invalid_code, as for an unknown user, for a code that was already used', async () => {
     const creds = newCreds()
     await jsonPost(app, '/signup', creds)
     const code = await codeFor(creds.email)
     expect((await jsonPost(app, '/confirm', { username: creds.email, confirmation_code: code })).status).toBe(200)
     const res = await jsonPost(app, '/confirm', { username: creds.email, confirmation_code: code })
     expect(res.status).toBe(400)
-    expect((await res.json()).error).toBe('expired_code')
+    expect(await res.json()).toEqual({ error: 'invalid_code', error_description: 'Invalid confirmation code.' })
   })
 
   it('answers invalid_code for an unknown user, without saying the user does not exist', async () => {

@@ -107,8 +107,10 @@ function client(baseUrl: () => string) {
     async challenge(creds: Creds) {
       const res = await c.signIn(creds.email, creds.password)
       expect(res.status).toBe(200)
-      const body = (await res.json()) as { challenge_name: string; session: string }
+      const body = (await res.json()) as { challenge_name: string; session: string; parameters: Record<string, string> }
       expect(body.challenge_name).toBe('SOFTWARE_TOKEN_MFA')
+      // Cognito's USER_ID_FOR_SRP (the sub) would let a guesser name the account another way.
+      expect(body.parameters).not.toHaveProperty('USER_ID_FOR_SRP')
       return body.session
     },
     answer: (creds: Creds, session: string, code: string) =>
@@ -275,15 +277,51 @@ describe.each(CONFIGS)('on %s', (config) => {
   it('11. a wrong code answers alike for an unknown and an existing user (/confirm, /password/reset)', async () => {
     const unconfirmed = await c.signedUp()
     const confirmed = await c.confirmed()
-    await c.resetCode(confirmed.email)
     const unknown = `nobody-${randomUUID().slice(0, 8)}@example.com`
     const answer = async (res: Response) => JSON.stringify([res.status, await res.text(), headersOf(res)])
     const confirmAnswers = [await answer(await c.post('/confirm', { username: unconfirmed.email, confirmation_code: '000001' })), await answer(await c.post('/confirm', { username: unknown, confirmation_code: '000001' }))]
     expect(confirmAnswers[0]).toContain('invalid_code')
     expect(confirmAnswers[1]).toBe(confirmAnswers[0])
+    // An account already confirmed answers as an unknown one too.
+    expect(await answer(await c.post('/confirm', { username: confirmed.email, confirmation_code: '000001' }))).toBe(confirmAnswers[0])
+    await c.resetCode(confirmed.email)
     const resetAnswers = [await answer(await c.reset(confirmed.email, '000001', 'N3w-Passw0rd!')), await answer(await c.reset(unknown, '000001', 'N3w-Passw0rd!'))]
     expect(resetAnswers[0]).toContain('invalid_code')
     expect(resetAnswers[1]).toBe(resetAnswers[0])
+    // A made-up challenge answer: the same for an existing and an unknown user.
+    const challenge = (username: string) => c.post('/signin/challenge', { username, session: 'x'.repeat(40), challenge_name: 'SOFTWARE_TOKEN_MFA', responses: { SOFTWARE_TOKEN_MFA_CODE: '123456' } })
+    const challengeAnswers = [await answer(await challenge(confirmed.email)), await answer(await challenge(unknown))]
+    expect(challengeAnswers[0]).toContain('invalid_grant')
+    expect(challengeAnswers[1]).toBe(challengeAnswers[0])
+  })
+
+  it('13. an account whose name differs only in case is another account: a reset ends the right sessions, and its sign-ins clear no count of the other', async () => {
+    const victim = await c.confirmed()
+    const variant = { ...newCreds(), email: victim.email.toUpperCase() }
+    expect((await c.post('/signup', variant)).status).toBe(201)
+    expect((await c.post('/confirm', { username: variant.email, confirmation_code: await codeFor(variant.email, pool.userPoolId) })).status).toBe(200)
+    const stolen = await c.tokens(victim.email, victim.password)
+    const other = await c.tokens(variant.email, variant.password)
+    expect(decode(stolen.access_token).sub).not.toBe(decode(other.access_token).sub)
+    const code = await c.resetCode(victim.email)
+    expect((await c.reset(victim.email, code, 'N3w-Passw0rd!')).status).toBe(200)
+    expect(await c.demo(stolen.access_token)).toBe(401)
+    expect(await c.refreshError(stolen.refresh_token)).toBe('invalid_grant')
+    expect(await c.demo(other.access_token)).toBe(200)
+    // Guesses at the victim, each followed by a good sign-in of the other account: still limited.
+    for (let i = 0; i < LIMIT; i++) {
+      expect((await c.signIn(victim.email, 'Wrong-pass1!')).status).toBe(400)
+      expect((await c.signIn(variant.email, variant.password)).status).toBe(200)
+    }
+    expect((await c.signIn(victim.email, 'N3w-Passw0rd!')).status).toBe(429)
+  })
+
+  it('14. a challenge answer needs the session Cognito handed out: a made-up one sets no password', async () => {
+    const creds = await c.confirmed()
+    const res = await c.post('/signin/challenge', { username: creds.email, session: 'y'.repeat(40), challenge_name: 'NEW_PASSWORD_REQUIRED', responses: { NEW_PASSWORD: 'Taken-0ver!' } })
+    expect(res.status).toBe(400)
+    expect((await c.signIn(creds.email, 'Taken-0ver!')).status).toBe(400)
+    expect((await c.signIn(creds.email, creds.password)).status).toBe(200)
   })
 
   it('12. sign-up and reset codes cannot be guessed past the limit: then even the right code is refused', async () => {

@@ -8,6 +8,8 @@
 //   "User is disabled."); cognito-local lets them in.
 // - ConfirmSignUp: Cognito marks the address the code was sent to as verified (email_verified:
 //   true); cognito-local leaves it unverified, so no token would ever vouch for an address.
+// - RespondToAuthChallenge: Cognito takes only a Session it handed out, for that user, for three
+//   minutes; cognito-local takes any, so anyone could answer NEW_PASSWORD_REQUIRED for anyone.
 // - email_verified in ID tokens: cognito-local writes Boolean("false"), which is true; Cognito
 //   writes false for an address changed and not verified again.
 // Run by startEmulator() in place of cognito-local's own bin.
@@ -67,6 +69,13 @@ Targets.ResendConfirmationCode = ({ cognito, messages, otp }) => async (ctx, req
   return { CodeDeliveryDetails: details }
 }
 
+// Challenge sessions handed out: Session → the user's Username, and until when (3 minutes, as Cognito).
+const challengeSessions = new Map<string, { username: string; until: number }>()
+const remember = (answer: unknown, username: string | undefined) => {
+  const session = (answer as { Session?: unknown } | undefined)?.Session
+  if (typeof session === 'string' && username) challengeSessions.set(session, { username, until: Date.now() + 180_000 })
+}
+
 const initiateAuth = Targets.InitiateAuth!
 Targets.InitiateAuth = (services) => {
   const inner = initiateAuth(services)
@@ -75,7 +84,24 @@ Targets.InitiateAuth = (services) => {
     const p = req.AuthParameters ?? {}
     const user = p.REFRESH_TOKEN ? await pool.getUserByRefreshToken(ctx, p.REFRESH_TOKEN) : p.USERNAME ? await pool.getUserByUsername(ctx, p.USERNAME) : null
     if (user && !user.Enabled) throw new NotAuthorizedError('User is disabled.')
-    return inner(ctx, req)
+    const answer = await inner(ctx, req)
+    remember(answer, user?.Username)
+    return answer
+  }
+}
+
+const respondToAuthChallenge = Targets.RespondToAuthChallenge!
+Targets.RespondToAuthChallenge = (services) => {
+  const inner = respondToAuthChallenge(services)
+  return async (ctx, req) => {
+    const pool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId)
+    const user = req.ChallengeResponses?.USERNAME ? await pool.getUserByUsername(ctx, req.ChallengeResponses.USERNAME) : null
+    const known = challengeSessions.get(req.Session)
+    if (!user || !known || known.username !== user.Username || known.until < Date.now()) throw new NotAuthorizedError('Invalid session for the user.')
+    const answer = await inner(ctx, req)
+    challengeSessions.delete(req.Session)
+    remember(answer, user.Username)
+    return answer
   }
 }
 

@@ -5,7 +5,10 @@ const WRONG_CREDENTIALS = 'Incorrect username or password.'
 // One answer for every way a code can fail to confirm a user, whether or not the user exists
 // (OWASP: no account enumeration): unknown user, wrong code, already confirmed, no verified address.
 const WRONG_CODE = 'Invalid confirmation code.'
-const CODE_REFUSALS = new Set<CognitoErrorType>(['NotAuthorizedException', 'UserNotFoundException', 'PasswordResetRequiredException', 'CodeMismatchException', 'InvalidParameterException', 'UserNotConfirmedException'])
+// An expired code too: only an existing account can have one (cognito-local also answers it for one already confirmed).
+const CODE_REFUSALS = new Set<CognitoErrorType>(['NotAuthorizedException', 'UserNotFoundException', 'PasswordResetRequiredException', 'CodeMismatchException', 'ExpiredCodeException', 'InvalidParameterException', 'UserNotConfirmedException'])
+// A challenge answer refused for any reason (wrong code, stale or made-up session, unknown user) answers alike.
+const CHALLENGE_REFUSALS = new Set<CognitoErrorType>(['NotAuthorizedException', 'UserNotFoundException', 'CodeMismatchException', 'ExpiredCodeException', 'PasswordResetRequiredException'])
 const CODE_CHECKS = new Set<Operation>(['ConfirmSignUp', 'ConfirmForgotPassword'])
 
 /**
@@ -25,6 +28,9 @@ export function cognitoToApiError(err: CognitoError): ApiError {
       return new ApiError('upstream_error', 'The user directory could not be reached or answered badly.', cause)
     case 'rejected':
       if (CODE_CHECKS.has(err.operation) && CODE_REFUSALS.has(f.type)) return new ApiError('invalid_code', WRONG_CODE, cause)
+      if (err.operation === 'RespondToAuthChallenge' && CHALLENGE_REFUSALS.has(f.type)) {
+        return new ApiError('invalid_grant', 'The challenge answer was refused; sign in again if the session has expired.', cause)
+      }
       return fromType(err.operation, f.type, cause)
   }
 }
@@ -35,7 +41,6 @@ function fromType(op: Operation, type: CognitoErrorType, cause: { cause: unknown
     case 'UserNotFoundException':
     case 'PasswordResetRequiredException':
       if (op === 'InitiateAuth') return new ApiError('invalid_grant', WRONG_CREDENTIALS, cause)
-      if (op === 'RespondToAuthChallenge') return new ApiError('invalid_grant', 'The challenge session is invalid or has expired; sign in again.', cause)
       return new ApiError('invalid_grant', 'The token or credentials were refused.', cause)
     case 'InvalidPasswordException':
       // cognito-local answers a wrong password at sign-in with InvalidPasswordException.

@@ -23,7 +23,7 @@ export function passwordRoutes(deps: Deps, sessions: Sessions, limits: ReturnTyp
       const input = c.req.valid('json')
       await limits.guard(c, { name: input.username }, () => deps.cognito.confirmForgotPassword(input.username, input.confirmation_code, input.password))
       // Whoever had the old password may hold tokens: every session of the user ends, MFA or not.
-      await sessions.endAllOf(input.username)
+      await sessions.endAllAfterReset(input.username, input.password)
       return reply(c, { msg: 'Password reset successfully' })
     })
 

@@ -10,7 +10,7 @@ import type { Grant, Sessions } from '../sessions/sessions'
 
 type Limits = ReturnType<typeof attemptLimits>
 /** A step that ends in tokens is done, and clears the count; a challenge only releases its own attempt. */
-const settle = (g: Grant) => (g.kind === 'tokens' ? 'clear' : 'release')
+const settle = (g: Grant) => (g.kind === 'tokens' ? { done: true, sub: g.sub } : { done: false })
 
 /** Sign-in (the original's OAuth2 password form), the token endpoint, and sign-out. */
 export function sessionRoutes(deps: Deps, sessions: Sessions, limits: Limits) {

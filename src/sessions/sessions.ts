@@ -12,7 +12,7 @@ import { newSessionId } from './session-id'
 export type TokenBody = z.infer<typeof TokenResponse>
 export type ChallengeBody = z.infer<typeof ChallengeResponse>
 /** What a sign-in step answers: tokens of a new session, or Cognito's next challenge. */
-export type Grant = { kind: 'tokens'; body: TokenBody } | { kind: 'challenge'; body: ChallengeBody }
+export type Grant = { kind: 'tokens'; body: TokenBody; sub: string } | { kind: 'challenge'; body: ChallengeBody }
 
 /** Why the sessions module refused a request; the HTTP side answers each as invalid_grant. */
 export class SessionRefused extends Error {
@@ -25,8 +25,10 @@ export class SessionRefused extends Error {
 type SessionDeps = Pick<Deps, 'cognito' | 'tokens' | 'config' | 'revocations' | 'now' | 'log'>
 type Tokens = Extract<AuthOutcome, { kind: 'tokens' }>
 
-/** How a name a user typed is kept: trimmed, lower-cased (Cognito's usernames ignore case), hashed. */
-export const nameDigest = (name: string) => digest(`name:${name.trim().toLowerCase()}`)
+/** How a name of an account is kept in the store: exactly as Cognito spells it, hashed. */
+export const nameDigest = (name: string) => digest(`name:${name}`)
+/** How a typed name is counted: trimmed and lower-cased, so every spelling of it shares one count. */
+export const typedNameDigest = (name: string) => digest(`typed:${name.trim().toLowerCase()}`)
 
 /**
  * Sessions, owned in one place: a sign-in starts one (`sid`); every access and refresh token
@@ -51,24 +53,28 @@ export function createSessions(deps: SessionDeps) {
     return body
   }
 
-  /** Starts a session for a sign-in that began at `since` (ms, taken before Cognito was asked) with the name typed. */
-  async function start(result: Tokens, since: number, typedName: string): Promise<TokenBody> {
-    const identity = identityFromIdToken(result.idToken)
+  /** Starts a session for a sign-in that began at `since` (ms, taken before Cognito was asked). */
+  async function start(result: Tokens, identity: ReturnType<typeof identityFromIdToken>, since: number): Promise<TokenBody> {
     // In cognito mode the session is Cognito's own sign-in, which its access tokens name in origin_jti.
     const originJti = deps.config.tokenMode === 'cognito' ? (decodePayload(result.accessToken) as { origin_jti?: unknown } | undefined)?.origin_jti : undefined
     const sid = typeof originJti === 'string' && originJti ? originJti : newSessionId(since)
-    // Every name that reaches this account: what was typed, the verified address, Cognito's username, the sub.
-    const names = new Set([typedName, identity.email, identity.cognitoUsername, identity.sub].filter((n): n is string => !!n))
+    // The names Cognito vouches for, exactly as it spells them: the verified address, its username,
+    // the sub. Never what was typed: another spelling may be another account (a case-sensitive pool).
+    const names = new Set([identity.email, identity.cognitoUsername, identity.sub].filter((n): n is string => !!n))
     await deps.revocations.rememberAccount(await Promise.all([...names].map(nameDigest)), identity.sub, sessionLifetime())
     return tokenBody(result, { sid, sub: identity.sub, cognitoUsername: identity.cognitoUsername, since }, result.refreshToken)
   }
 
   /** Cognito's answer to a sign-in step, as a grant: a session when it has tokens. */
-  async function grant(outcome: AuthOutcome, since: number, typedName: string): Promise<Grant> {
+  async function grant(outcome: AuthOutcome, since: number): Promise<Grant> {
     if (outcome.kind === 'challenge') {
-      return { kind: 'challenge', body: { challenge_name: outcome.challengeName, session: outcome.session, parameters: outcome.parameters } }
+      // USER_ID_FOR_SRP is Cognito's username (the sub in e-mail pools): a client of the password
+      // flow has no use for it, and it would let a guesser name the account another way.
+      const { USER_ID_FOR_SRP: _, ...parameters } = outcome.parameters
+      return { kind: 'challenge', body: { challenge_name: outcome.challengeName, session: outcome.session, parameters } }
     }
-    return { kind: 'tokens', body: await start(outcome, since, typedName) }
+    const identity = identityFromIdToken(outcome.idToken)
+    return { kind: 'tokens', body: await start(outcome, identity, since), sub: identity.sub }
   }
 
   /** Ends every session of `sub` started until now, but `keepSid`'s. */
@@ -80,13 +86,13 @@ export function createSessions(deps: SessionDeps) {
     /** The password grant (RFC 6749 §4.3), shared by /signin, /token and sign-up. */
     async signIn(username: string, password: string): Promise<Grant> {
       const since = deps.now()
-      return grant(await deps.cognito.passwordAuth(username, password), since, username)
+      return grant(await deps.cognito.passwordAuth(username, password), since)
     },
 
     /** Answers a challenge of Cognito's (NEW_PASSWORD_REQUIRED, MFA). */
     async answerChallenge(input: { username: string; challengeName: string; session: string; responses: Record<string, string> }): Promise<Grant> {
       const since = deps.now()
-      return grant(await deps.cognito.respondToChallenge(input), since, input.username)
+      return grant(await deps.cognito.respondToChallenge(input), since)
     },
 
     /**
@@ -95,7 +101,11 @@ export function createSessions(deps: SessionDeps) {
      */
     async refresh(refreshToken: string): Promise<TokenBody> {
       const s = await sealer.unwrap(refreshToken)
-      if (!s || (await deps.revocations.isEnded(s))) throw new SessionRefused('refresh_token')
+      // A session lives REFRESH_TOKEN_TTL_SECONDS at most, whatever Cognito's own setting: what
+      // this service remembers of ended sessions lives that long, and no longer.
+      if (!s || deps.now() - s.since > deps.config.refreshTokenTtlSeconds * 1000 || (await deps.revocations.isEnded(s))) {
+        throw new SessionRefused('refresh_token')
+      }
       const outcome = await deps.cognito.refreshAuth(s.cognitoToken, s.cognitoUsername)
       // Cognito never answers a refresh with a challenge; if it does, it is not an answer we can use.
       if (outcome.kind !== 'tokens') throw new CognitoError('InitiateAuth', { kind: 'malformed', status: 200 })
@@ -125,9 +135,27 @@ export function createSessions(deps: SessionDeps) {
 
     endAll,
 
-    /** Every session of the account a name stands for, after a password reset: none needs signing in. */
-    async endAllOf(username: string): Promise<void> {
-      const sub = await deps.revocations.accountOf(await nameDigest(username))
+    /**
+     * Every session of the account whose password was just reset. Cognito says which account that
+     * is: a sign-in with the new password answers its `sub` (an ID token) or, for a user with MFA,
+     * its username (USER_ID_FOR_SRP of the challenge; the sub in e-mail pools). Only if Cognito
+     * cannot be asked does the name as remembered at sign-in stand in.
+     */
+    async endAllAfterReset(username: string, newPassword: string): Promise<void> {
+      let sub: string | undefined
+      try {
+        const outcome = await deps.cognito.passwordAuth(username, newPassword)
+        if (outcome.kind === 'tokens') {
+          sub = identityFromIdToken(outcome.idToken).sub
+          if (outcome.refreshToken) await discard(deps, outcome.refreshToken)
+        } else if (outcome.parameters.USER_ID_FOR_SRP) {
+          const id = outcome.parameters.USER_ID_FOR_SRP
+          sub = (await deps.revocations.accountOf(await nameDigest(id))) ?? id
+        }
+      } catch (err) {
+        deps.log({ level: 'warn', msg: 'could not ask Cognito whose password was reset', error: err instanceof Error ? err.message : 'unknown' })
+      }
+      sub ??= await deps.revocations.accountOf(await nameDigest(username))
       if (sub) await endAll(sub)
       // With AWS credentials, Cognito ends its own sessions of the user too.
       if (deps.cognito.canAdmin) await ignoreUserFaults(deps.cognito.adminUserGlobalSignOut(username))
@@ -160,7 +188,8 @@ export type Sessions = ReturnType<typeof createSessions>
 /** Drops a temporary Cognito session: logged, never thrown, as its refresh token was never handed out. */
 async function discard(deps: Pick<Deps, 'cognito' | 'log'>, refreshToken: string): Promise<void> {
   try {
-    await deps.cognito.revokeToken(refreshToken)
+    // A deleted user's token is gone with the user: nothing to say about that.
+    await ignoreUserFaults(deps.cognito.revokeToken(refreshToken))
   } catch (err) {
     deps.log({ level: 'warn', msg: 'could not revoke a temporary Cognito session', error: err instanceof Error ? err.message : 'unknown' })
   }

@@ -8,6 +8,7 @@ export interface KVNamespaceLike {
 
 // KV refuses expirations less than 60 s away (https://developers.cloudflare.com/kv/api/write-key-value-pairs/#expiring-keys).
 const KV_MIN_TTL_SECONDS = 60
+const DAY_SECONDS = 86_400
 
 /**
  * Sessions' state in Workers KV, shared by every isolate and location. Eventually consistent:
@@ -40,13 +41,21 @@ export function kvRevocations(kv: KVNamespaceLike, now: () => number): Revocatio
       return ended !== null || isCutOff(cutOff, s)
     },
     async rememberAccount(names, sub, until) {
-      // KV takes one write per second per key: a name already known for this account is not written again.
       await guard(() =>
-        Promise.all(names.map(async (name) => ((await kv.get(`account:${name}`)) === sub ? undefined : kv.put(`account:${name}`, sub, expiration(until))))),
+        Promise.all(
+          names.map(async (name) => {
+            // KV takes one write per second per key: a name known for this account, for long
+            // enough, is not written again; otherwise it is, with a day to spare.
+            const [known, knownUntil] = ((await kv.get(`account:${name}`)) ?? '').split(' ')
+            if (known === sub && Number(knownUntil) >= until) return
+            await kv.put(`account:${name}`, `${sub} ${until + DAY_SECONDS}`, expiration(until + DAY_SECONDS))
+          }),
+        ),
       )
     },
     async accountOf(name) {
-      return (await guard(() => kv.get(`account:${name}`))) ?? undefined
+      const value = await guard(() => kv.get(`account:${name}`))
+      return value ? value.split(' ', 1)[0] : undefined
     },
   }
 }
