@@ -21,9 +21,12 @@ export function withoutIdentity(headers: Headers): Headers {
 // Header values are bytes: a display name beyond printable ASCII travels percent-encoded (UTF-8).
 const headerValue = (v: string) => (/^[\x20-\x7e]*$/.test(v) ? v : encodeURIComponent(v))
 
-/** The identity headers for a signed-in user (oauth2-proxy's names); one with no value is left out. */
-export function identityHeaders(p: Principal): Record<string, string> {
-  const out: Record<string, string> = { 'X-Auth-Request-User': p.sub }
+/** The identity headers, with oauth2-proxy's names. */
+export const IDENTITY_HEADERS = ['X-Auth-Request-User', 'X-Auth-Request-Email', 'X-Auth-Request-Preferred-Username', 'X-Auth-Request-Groups'] as const
+
+/** The identity headers for a signed-in user; one with no value is left out. */
+export function identityHeaders(p: Principal): Partial<Record<(typeof IDENTITY_HEADERS)[number], string>> {
+  const out: Partial<Record<(typeof IDENTITY_HEADERS)[number], string>> = { 'X-Auth-Request-User': p.sub }
   if (p.email) out['X-Auth-Request-Email'] = headerValue(p.email)
   if (p.username) out['X-Auth-Request-Preferred-Username'] = headerValue(p.username)
   if (p.groups.length) out['X-Auth-Request-Groups'] = headerValue(p.groups.join(','))

@@ -4,7 +4,7 @@ import { bearerCheck } from '../http/bearer'
 import { ApiError } from '../http/errors'
 import { reply, setHeader } from '../http/respond'
 import type { Principal } from '../tokens/principal'
-import { forward, identityHeaders } from './forward'
+import { forward, IDENTITY_HEADERS, identityHeaders } from './forward'
 import { normalizePath } from './path'
 import { matchRule } from './rules'
 
@@ -63,7 +63,10 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
       // An absolute URI (some proxies send one) is reduced to its path; the query plays no part in rules.
       const path = /^https?:\/\//i.test(uri) ? uri.replace(/^https?:\/\/[^/?#]*/i, '') || '/' : uri
       const { principal } = await admit(c, method, path.split(/[?#]/, 1)[0]!)
-      if (principal) for (const [name, value] of Object.entries(identityHeaders(principal))) setHeader(c, name, value)
+      // All four, empty when there is nothing to say: a proxy that copies them then overwrites what
+      // the client sent (Caddy 2.6 copies a missing one as the text of its placeholder).
+      const identity = principal ? identityHeaders(principal) : {}
+      for (const name of IDENTITY_HEADERS) setHeader(c, name, identity[name] ?? '')
       return reply(c, { status: 'ok' })
     },
   }

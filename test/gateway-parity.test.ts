@@ -1,0 +1,152 @@
+// The gateway over HTTP on the real Node server, the real Bun server and the Worker under
+// wrangler dev (workerd), each in front of the same real upstream: every runtime must forward,
+// refuse and stream alike. A difference is a failure.
+import { createHash, randomBytes } from 'node:crypto'
+import { request, type IncomingHttpHeaders } from 'node:http'
+import { gunzipSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Runtime } from '../src/dev/runtimes'
+import { confirmedUser, signIn, testApp, testEnv } from './support/harness'
+import { startRuntime, type Running } from './support/runtime'
+import { startUpstream, type TestUpstream } from './support/upstream'
+
+const RUNTIMES: Runtime[] = ['node', 'bun', 'workers']
+const ROUTES = JSON.stringify([
+  { path: '/public/*', methods: ['GET'], auth: 'none' },
+  { path: '/admin/*', groups: ['admins'] },
+])
+let upstream: TestUpstream
+const servers: Partial<Record<Runtime, Running>> = {}
+const seen: Record<Runtime, Record<string, string>> = { node: {}, bun: {}, workers: {} }
+let token: string
+let sub: string
+
+beforeAll(async () => {
+  upstream = await startUpstream()
+  const env = testEnv({ UPSTREAM_URL: upstream.url, ROUTES, UPSTREAM_TIMEOUT_MS: '1000' })
+  const started = await Promise.all(RUNTIMES.map((r) => startRuntime(r, env)))
+  RUNTIMES.forEach((r, i) => (servers[r] = started[i]))
+  const { app } = testApp()
+  token = (await signIn(app, await confirmedUser(app))).access_token
+  sub = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sub
+}, 120_000)
+afterAll(async () => {
+  await Promise.all(Object.values(servers).map((s) => s?.stop()))
+  await upstream?.stop()
+})
+
+/** A request with its path sent exactly as given (fetch would resolve `..` first). */
+function raw(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; headers: IncomingHttpHeaders }> {
+  const { port } = new URL(baseUrl)
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks), headers: res.headers }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+describe.each(RUNTIMES)('on %s', (runtime) => {
+  const base = () => servers[runtime]!.baseUrl
+  const auth = () => ({ Authorization: `Bearer ${token}` })
+  const record = (name: string, value: unknown) => (seen[runtime][name] = JSON.stringify(value))
+  const reached = async <T>(run: () => Promise<T>): Promise<[T, number]> => {
+    const before = upstream.received.length
+    const out = await run()
+    return [out, upstream.received.length - before]
+  }
+
+  it('refuses without a token, forwards with one, with the identity and the query', async () => {
+    const [anonymous, touched] = await reached(() => fetch(`${base()}/orders/1`))
+    expect([anonymous.status, touched]).toEqual([401, 0])
+    const res = await fetch(`${base()}/orders/1?x=1`, { headers: { ...auth(), 'X-Auth-Request-Groups': 'admins' } })
+    expect(res.status).toBe(200)
+    const got = upstream.last()!
+    const facts = {
+      status: res.status,
+      url: got.url,
+      user: got.headers['x-auth-request-user'] === sub,
+      groups: got.headers['x-auth-request-groups'] ?? null,
+      proto: got.headers['x-forwarded-proto'],
+      forwardedHost: got.headers['x-forwarded-host'] === new URL(base()).host,
+      authorization: got.headers.authorization === `Bearer ${token}`,
+      forwardedFor: typeof got.headers['x-forwarded-for'] === 'string',
+    }
+    record('forward', facts)
+    expect(facts).toEqual({ status: 200, url: '/orders/1?x=1', user: true, groups: null, proto: 'http', forwardedHost: true, authorization: true, forwardedFor: true })
+  })
+
+  it('answers 403 for a rule\'s group, and lets a public path through', async () => {
+    const denied = await fetch(`${base()}/admin/x`, { headers: auth() })
+    const open = await fetch(`${base()}/public/x`, { headers: { 'X-Auth-Request-User': 'forged' } })
+    const facts = [denied.status, denied.headers.get('WWW-Authenticate'), open.status, upstream.last()!.headers['x-auth-request-user'] ?? null]
+    record('rules', facts)
+    expect(facts).toEqual([403, 'Bearer realm="api", error="insufficient_scope"', 200, null])
+  })
+
+  it.each(['/public/../admin/x', '/public/%2e%2e/admin/x', '/PUBLIC/.%2E/Admin/x', '//admin/x', '/public/..%2fadmin/x', '/public/%5c..%5cadmin', '/admin;x/y'])(
+    'never lets %s past the admin rule',
+    async (path) => {
+      const [res, touched] = await reached(() => raw(base(), path))
+      record(`path ${path}`, [res.status, touched])
+      expect(touched).toBe(0)
+      expect([400, 401]).toContain(res.status)
+    },
+  )
+
+  it('streams a 1 MiB upload and a slow download whole; passes cookies, a 5xx, gzip and no hop-by-hop header', async () => {
+    const body = randomBytes(1024 * 1024)
+    const up = await fetch(`${base()}/uploads`, { method: 'PUT', headers: auth(), body: new Uint8Array(body) })
+    const upFacts = (await up.json()) as { bytes: number; sha256: string }
+    const down = await fetch(`${base()}/files/stream`, { headers: auth() })
+    const downBytes = (await down.arrayBuffer()).byteLength
+    const cookies = (await fetch(`${base()}/files/cookies`, { headers: auth() })).headers.getSetCookie()
+    const broken = await fetch(`${base()}/files/broken`, { headers: auth() })
+    const gz = await raw(base(), '/files/gzip', { ...auth(), 'Accept-Encoding': 'gzip' })
+    const hop = await raw(base(), '/files/hop', { ...auth(), Connection: 'X-Client-Secret', 'X-Client-Secret': 'leak' })
+    const facts = {
+      upload: [upFacts.bytes, upFacts.sha256 === createHash('sha256').update(body).digest('hex')],
+      download: downBytes,
+      cookies,
+      broken: [broken.status, broken.headers.get('Retry-After'), await broken.text()],
+      gzip: gunzipSync(gz.body).toString(),
+      hop: [hop.headers['x-upstream-secret'] ?? null, hop.headers['x-kept']],
+    }
+    record('faithful', facts)
+    expect(facts).toEqual({
+      upload: [1024 * 1024, true],
+      download: 10_000,
+      cookies: ['a=1; Path=/', 'b=2; Path=/; HttpOnly'],
+      broken: [503, '7', 'upstream is down for maintenance'],
+      gzip: 'hello, compressed world',
+      hop: [null, 'yes'],
+    })
+    // A header the client's Connection header names stays on this side. Not on workerd: the Worker
+    // is never shown the client's Connection header (the platform owns the connection), so it
+    // cannot know which headers it named; Cloudflare's edge handles them before the Worker runs.
+    expect('x-client-secret' in upstream.last()!.headers).toBe(runtime === 'workers')
+  })
+
+  it('answers 504 past UPSTREAM_TIMEOUT_MS, and forward auth at /auth/verify', async () => {
+    const hang = await fetch(`${base()}/files/hang`, { headers: auth() })
+    const verified = await fetch(`${base()}/auth/verify`, { headers: { ...auth(), 'X-Original-URI': '/orders/9' } })
+    const refused = await fetch(`${base()}/auth/verify`, { headers: { 'X-Forwarded-Uri': '/orders/9', 'X-Forwarded-Method': 'GET' } })
+    const facts = [hang.status, ((await hang.json()) as { error: string }).error, verified.status, verified.headers.get('X-Auth-Request-User') === sub, refused.status]
+    record('faults and forward auth', facts)
+    expect(facts).toEqual([504, 'upstream_timeout', 200, true, 401])
+  })
+})
+
+describe('across runtimes', () => {
+  it('Node, Bun and workerd gave the same answers to every gateway case', () => {
+    const cases = Object.keys(seen.node)
+    expect(cases.length).toBeGreaterThan(10)
+    for (const runtime of ['bun', 'workers'] as const) {
+      const differences = cases.filter((c) => seen[runtime][c] !== seen.node[c]).map((c) => `${c}: node ${seen.node[c]} / ${runtime} ${seen[runtime][c]}`)
+      expect(differences, runtime).toEqual([])
+    }
+  })
+})
