@@ -5,10 +5,11 @@ type Route = {
   method: 'get' | 'post' | 'delete'
   path: string
   summary: string
-  tag: 'account' | 'session' | 'user' | 'service'
+  tag: 'account' | 'session' | 'user' | 'service' | 'gateway'
   bearer?: boolean
   body?: { type: 'application/json' | 'application/x-www-form-urlencoded'; schema: z.ZodMiniType; required?: boolean }[]
   query?: z.ZodMiniObject
+  headers?: { name: string; description: string }[]
   ok: { status: number; schema?: z.ZodMiniType | z.ZodMiniType[]; description: string; html?: boolean }
   errors: number[]
 }
@@ -59,6 +60,16 @@ const ROUTES: Route[] = [
   { method: 'delete', path: '/me', tag: 'user', bearer: true, summary: 'Delete the account (the password is checked again); every session of it ends',
     body: [{ type: json, schema: s.DeleteMeBody, required: true }], ok: { status: 200, schema: s.Message, description: 'Deleted' },
     errors: [400, 401, 413, 415, ...UPSTREAM] },
+  { method: 'get', path: '/auth/verify', tag: 'gateway', bearer: true,
+    summary: 'Forward auth for nginx auth_request, Caddy forward_auth, Traefik ForwardAuth (any method; the body is never read): applies ROUTES to the original request',
+    headers: [
+      { name: 'X-Forwarded-Uri', description: 'The original request URI (Caddy, Traefik)' },
+      { name: 'X-Forwarded-Method', description: 'The original method (Caddy, Traefik)' },
+      { name: 'X-Original-URI', description: 'The original request URI (nginx)' },
+      { name: 'X-Original-Method', description: 'The original method (nginx)' },
+    ],
+    ok: { status: 200, schema: s.Health, description: 'Allowed: the identity is in the X-Auth-Request-User, -Email, -Preferred-Username and -Groups headers (empty when none)' },
+    errors: [400, 401, 403, 502, 504] },
   { method: 'get', path: '/health', tag: 'service', summary: 'Liveness: answers without calling Cognito',
     ok: { status: 200, schema: s.Health, description: 'Alive' }, errors: [] },
   { method: 'get', path: '/openapi.json', tag: 'service', summary: 'This document',
@@ -70,12 +81,13 @@ const ROUTES: Route[] = [
 const ERROR_TEXT: Record<number, string> = {
   400: 'invalid_request, invalid_grant, unsupported_grant_type, username_exists, invalid_code, expired_code, invalid_password or user_not_confirmed',
   401: 'unauthorized (no bearer token) or invalid_token',
+  403: 'insufficient_scope: signed in, but in none of the groups a gateway rule needs',
   413: 'request_too_large',
   415: 'unsupported_media_type',
   429: 'too_many_requests, with Retry-After',
   500: 'server_misconfigured',
-  502: 'upstream_error: Cognito unreachable or answering badly',
-  504: 'upstream_timeout: Cognito too slow',
+  502: 'upstream_error: Cognito, a store or the protected API unreachable or answering badly',
+  504: 'upstream_timeout: Cognito or the protected API too slow',
 }
 
 const ref = (schema: z.ZodMiniType | z.ZodMiniType[]): Record<string, unknown> => {
@@ -112,11 +124,14 @@ export function openApiDocument(): Record<string, unknown> {
         summary: r.summary,
         operationId: `${r.method}${r.path.replace(/[^a-z]+(.)?/gi, (_, ch: string = '') => ch.toUpperCase())}`,
         ...(r.bearer ? { security: [{ OAuth2PasswordBearer: [] }] } : {}),
-        ...(r.query
+        ...(r.query || r.headers
           ? {
-              parameters: Object.entries(r.query.shape).map(([name, schema]) => ({
-                name, in: 'query', required: false, schema: inline(schema as z.ZodMiniType),
-              })),
+              parameters: [
+                ...Object.entries(r.query?.shape ?? {}).map(([name, schema]) => ({
+                  name, in: 'query', required: false, schema: inline(schema as z.ZodMiniType),
+                })),
+                ...(r.headers ?? []).map(({ name, description }) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } })),
+              ],
             }
           : {}),
         ...(r.body
@@ -143,6 +158,7 @@ export function openApiDocument(): Record<string, unknown> {
       { name: 'account', description: 'Creating and confirming an account' },
       { name: 'session', description: 'Signing in and out' },
       { name: 'user', description: 'Routes that need a bearer token' },
+      { name: 'gateway', description: 'Protecting another API: forward auth (every path no route here answers goes to UPSTREAM_URL under ROUTES)' },
       { name: 'service', description: 'Health and documentation' },
     ],
     paths,

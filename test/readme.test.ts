@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { parseRoutes } from '../src/gateway/rules'
 import { codeFor, testEnv } from './support/harness'
+import { CADDY_SITE, NGINX_LOCATIONS } from './support/proxies'
 import { startRuntime, type Running } from './support/runtime'
 
 const readme = readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8')
@@ -42,3 +44,13 @@ it('works as written: sign up, confirm, sign in, demo page, me, refresh, sign ou
     { error: 'invalid_grant', error_description: expect.any(String) },
   ])
 }, 30_000)
+
+it('shows the nginx and Caddy configurations that the forward-auth tests run, as they are, and a ROUTES that parses', () => {
+  expect(readme).toContain(NGINX_LOCATIONS)
+  expect(readme).toContain(CADDY_SITE)
+  const routes = /ROUTES='(\[.*\])'/.exec(readme)![1]!
+  expect(parseRoutes(routes)).toEqual([
+    { path: '/public/*', methods: ['GET'], auth: 'none', groups: [] },
+    { path: '/admin/*', auth: 'user', groups: ['admins'] },
+  ])
+})

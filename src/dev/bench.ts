@@ -22,7 +22,7 @@ async function start(command: string, args: string[], env: Record<string, string
   const child = spawn(command, args, { cwd: root, env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore', detached: true })
   const base = `http://127.0.0.1:${port}`
   for (let i = 0; i < 300; i++) {
-    if (await fetch(`${base}/demopage`).then(() => true, () => false)) return { base, pid: child.pid!, stop: () => process.kill(-child.pid!, 'SIGTERM') }
+    if (await fetch(`${base}/health`).then(() => true, () => false)) return { base, pid: child.pid!, stop: () => process.kill(-child.pid!, 'SIGTERM') }
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`${command} ${args.join(' ')} did not start`)
@@ -31,16 +31,16 @@ async function start(command: string, args: string[], env: Record<string, string
 // wrk rotates over the tokens in a file, one request after another.
 const lua = join(work, 'rotate.lua')
 writeFileSync(lua, `
-local tokens, i = {}, 0
-function init(args) for line in io.lines(args[1]) do tokens[#tokens + 1] = line end end
+local tokens, i, path = {}, 0, "/demopage"
+function init(args) for line in io.lines(args[1]) do tokens[#tokens + 1] = line end; path = args[2] or "/demopage" end
 function request()
   i = i % #tokens + 1
-  return wrk.format("GET", "/demopage", { ["Authorization"] = "Bearer " .. tokens[i] })
+  return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. tokens[i] })
 end`)
 
 type Load = { rps: number; p50: number; p99: number; requests: number }
-function wrk(base: string, tokensFile: string, seconds: number): Load {
-  const run = spawnSync('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', '-s', lua, base, '--', tokensFile], { encoding: 'utf8' })
+function wrk(base: string, tokensFile: string, seconds: number, path = '/demopage'): Load {
+  const run = spawnSync('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', '-s', lua, base, '--', tokensFile, path], { encoding: 'utf8' })
   const ms = (label: string) => {
     const m = new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(run.stdout)
     if (!m) throw new Error(`wrk printed no ${label}%:\n${run.stdout}${run.stderr}`)
@@ -137,10 +137,37 @@ try {
         if (res.status !== 200) throw new Error(`sign-in answered ${res.status}`)
         through.push(performance.now() - t)
       }
-      console.log(`  POST /signin p50 ${p50(through).toFixed(2)} ms, InitiateAuth straight to the emulator p50 ${p50(direct).toFixed(2)} ms: overhead ${(p50(through) - p50(direct)).toFixed(2)} ms (target at most 1.5 ms)\n`)
+      console.log(`  POST /signin p50 ${p50(through).toFixed(2)} ms, InitiateAuth straight to the emulator p50 ${p50(direct).toFixed(2)} ms: overhead ${(p50(through) - p50(direct)).toFixed(2)} ms (target at most 1.5 ms)`)
     } finally {
       bare.stop()
       service.stop()
+    }
+
+    // The gateway: a protected GET sent on to an upstream, against the upstream reached directly
+    // and a bare Hono app that only fetches the upstream, on the same runtime.
+    const upstream = await start(process.execPath, ['--import', TSX_LOADER, join(root, 'src/dev/bench-upstream.ts')], env, await freePort())
+    const proxyEnv = { ...env, UPSTREAM_URL: upstream.base }
+    const bareProxyArgs = runtime === 'node'
+      ? { command: process.execPath, args: ['--import', TSX_LOADER, join(root, 'src/dev/bare-proxy.ts')] }
+      : { command: join(root, 'node_modules/.bin/bun'), args: ['run', join(root, 'src/dev/bare-proxy.ts')] }
+    const bareProxy = await start(bareProxyArgs.command, bareProxyArgs.args, proxyEnv, await freePort())
+    const gwPort = await freePort()
+    const gw = runtimeCommand(runtime, { root, host: '127.0.0.1', port: gwPort, env: proxyEnv })
+    const gateway = await start(gw.command, gw.args, gw.env, gwPort)
+    try {
+      for (const s of [upstream, bareProxy, gateway]) wrk(s.base, tokens1k, 2, '/orders/1') // warm-up
+      const d = wrk(upstream.base, tokens1k, SECONDS, '/orders/1')
+      const b = wrk(bareProxy.base, tokens1k, SECONDS, '/orders/1')
+      const g = wrk(gateway.base, tokens1k, SECONDS, '/orders/1')
+      console.log(`${runtime}: GET /orders/1 through the gateway (bearer check, identity headers), 1000 distinct tokens`)
+      console.log(`  upstream directly   ${d.rps.toFixed(0).padStart(7)} req/s   p50 ${d.p50.toFixed(2)} ms   p99 ${d.p99.toFixed(2)} ms`)
+      console.log(`  bare Hono proxy     ${b.rps.toFixed(0).padStart(7)} req/s   p50 ${b.p50.toFixed(2)} ms   p99 ${b.p99.toFixed(2)} ms`)
+      console.log(`  the gateway         ${g.rps.toFixed(0).padStart(7)} req/s   p50 ${g.p50.toFixed(2)} ms   p99 ${g.p99.toFixed(2)} ms`)
+      console.log(`  ratio gateway ÷ bare proxy: ${(g.rps / b.rps).toFixed(2)} (target at least 0.8); gateway ÷ upstream directly: ${(g.rps / d.rps).toFixed(2)}\n`)
+    } finally {
+      upstream.stop()
+      bareProxy.stop()
+      gateway.stop()
     }
   }
 } finally {

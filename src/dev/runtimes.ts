@@ -13,7 +13,7 @@ export type Runtime = 'node' | 'bun' | 'workers'
 /** The command that serves the app on host:port under a runtime, with these settings. */
 export function runtimeCommand(
   runtime: Runtime,
-  options: { root: string; host: string; port: number; inspectorPort?: number; persistTo?: string; env: Record<string, string | undefined> },
+  options: { root: string; host: string; port: number; inspectorPort?: number; persistTo?: string; env: Record<string, string | undefined>; configs?: string[] },
 ): { command: string; args: string[]; env: Record<string, string | undefined> } {
   const bin = (name: string) => join(options.root, 'node_modules', '.bin', name)
   const env = { ...options.env, HOST: options.host, PORT: String(options.port) }
@@ -35,6 +35,8 @@ export function runtimeCommand(
           'dev', '--ip', options.host, '--port', String(options.port),
           '--inspector-port', String(options.inspectorPort ?? options.port + 1),
           '--show-interactive-dev-session=false', ...vars,
+          // Several Workers in one dev session (the first config is the service), e.g. an upstream behind a service binding.
+          ...(options.configs ?? []).flatMap((c) => ['-c', c]),
           // Where the local KV simulation keeps its data (default .wrangler/state).
           ...(options.persistTo ? ['--persist-to', options.persistTo] : []),
         ],

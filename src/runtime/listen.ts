@@ -4,7 +4,7 @@ import type { Deps } from '../env'
 import { builtOpenApi, fileDocsAssets } from './docs-assets'
 import { batchedStdoutLog } from './log'
 import { redisStores } from './redis'
-import { nodeUpstream } from './upstream'
+import { bunUpstream, nodeUpstream } from './upstream'
 
 /**
  * Node and Bun: configuration from the environment, checked once at start. Bad configuration
@@ -18,7 +18,7 @@ export function appFromEnv(env: Record<string, string | undefined>, runtime: Pic
     const hostname = env.HOST || '127.0.0.1'
     const now = () => Date.now()
     const overrides: Partial<Deps> = { now, log: batchedStdoutLog(), docsAsset: fileDocsAssets(), openApi: builtOpenApi(), ...runtime }
-    if (config.gateway.upstreamUrl) overrides.upstream = nodeUpstream
+    if (config.gateway.upstreamUrl) overrides.upstream = process.versions.bun ? bunUpstream : nodeUpstream
     // Several instances share revocations through Redis; one instance can keep them in memory.
     if (env.REDIS_URL) {
       if (!/^rediss?:\/\/\S+$/.test(env.REDIS_URL)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL')

@@ -1,18 +1,26 @@
-// The gateway's way to its upstream on Node (and Bun, which speaks node:http too): node:http
-// rather than fetch, because Node's fetch decompresses bodies and keeps their Content-Encoding,
-// which would hand clients plain bytes labelled gzip. Bodies stream both ways.
-import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+// The gateway's way to its upstream on Node and Bun. Node: node:http rather than fetch, because
+// Node's fetch decompresses bodies and keeps their Content-Encoding, which would hand clients
+// plain bytes labelled gzip. Bun: its fetch, told not to decompress (faster there than node:http).
+// Bodies stream both ways.
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { Readable } from 'node:stream'
 import type { Upstream } from '../gateway/forward'
 
-/** Sends one request upstream; resolves with the response as soon as its headers are in. */
+// Connections to the upstream are kept and reused, as fetch would.
+const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 256 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 256 }) }
+
+/** Bun's fetch, leaving bodies as the upstream encoded them. */
+export const bunUpstream: Upstream = (url, init) => fetch(url, { ...init, decompress: false } as RequestInit)
+
+/** Sends one request upstream with node:http; resolves with the response as soon as its headers are in. */
 export const nodeUpstream: Upstream = (url, init) =>
   new Promise<Response>((resolve, reject) => {
     const target = new URL(url)
     const headers: Record<string, string> = {}
     new Headers(init.headers).forEach((value, name) => (headers[name] = value))
-    const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: init.method, headers, signal: init.signal ?? undefined })
+    const https = target.protocol === 'https:'
+    const req = (https ? httpsRequest : httpRequest)(target, { method: init.method, headers, signal: init.signal ?? undefined, agent: https ? agents.https : agents.http })
     req.once('error', reject)
     req.once('response', (res: IncomingMessage) => {
       const out = new Headers()

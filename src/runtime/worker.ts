@@ -24,6 +24,11 @@ function appFor(env: Record<string, unknown>): Fetch {
     // With these bindings (wrangler.toml), state is shared by every isolate and location.
     if (env.REVOCATIONS) overrides.revocations = kvRevocations(env.REVOCATIONS as KVNamespaceLike, now)
     if (env.ATTEMPTS) overrides.attempts = durableObjectAttempts(env.ATTEMPTS as DurableObjectNamespaceLike)
+    // The gateway's upstream as a service binding (another Worker), else UPSTREAM_URL through fetch.
+    if (env.UPSTREAM) {
+      const binding = env.UPSTREAM as { fetch(url: string, init?: RequestInit): Promise<Response> }
+      overrides.upstream = (url, init) => binding.fetch(url, init)
+    }
     fetch = createApp(createDeps(parseConfig(env), overrides)).fetch
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err

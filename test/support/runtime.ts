@@ -14,14 +14,14 @@ const root = resolve(import.meta.dirname, '../..')
 export async function startRuntime(
   runtime: Runtime,
   env: Record<string, string | undefined>,
-  options: { persistTo?: string; timeoutMs?: number } = {},
+  options: { persistTo?: string; timeoutMs?: number; configs?: string[] } = {},
 ): Promise<Running> {
   const timeoutMs = options.timeoutMs ?? 45_000
   const port = await freePort()
   // A Worker keeps KV and Durable Object state on disk: each gets its own, unless a test shares one on purpose.
   const ownState = runtime === 'workers' && !options.persistTo ? await mkdtemp(join(tmpdir(), 'wrangler-state-')) : undefined
   const persistTo = options.persistTo ?? ownState
-  const { command, args, env: childEnv } = runtimeCommand(runtime, { root, host: '127.0.0.1', port, inspectorPort: await freePort(), persistTo, env })
+  const { command, args, env: childEnv } = runtimeCommand(runtime, { root, host: '127.0.0.1', port, inspectorPort: await freePort(), persistTo, env, configs: options.configs })
   // Its own process group, so that stopping it also stops what it started (wrangler's workerd).
   const child = spawn(command, args, { cwd: root, env: { ...childEnv, CI: 'true', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let out = ''
