@@ -14,6 +14,7 @@ import { ApiError, errorResponse } from './http/errors'
 import { requestLog } from './http/request-log'
 import { reply, responseHeaders } from './http/respond'
 import { accountRoutes } from './routes/account'
+import { discoveryRoutes } from './routes/discovery'
 import { docsRoutes } from './routes/docs'
 import { passwordRoutes } from './routes/password'
 import { sessionRoutes } from './routes/session'
@@ -89,6 +90,7 @@ export function createApp(deps: Deps) {
     .route('/', userRoutes(deps, sessions, limits))
     .route('/', passwordRoutes(deps, sessions, limits))
     .route('/', docsRoutes(deps))
+    .route('/', discoveryRoutes(deps))
     .get('/health', (c) => reply(c, { status: 'ok' }))
 
   // Hono answers a known path with the wrong method as not found; HTTP says 405 with Allow.

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini'
 import { parseRoutes, type Rule } from './gateway/rules'
+import { parseSigningKeys, type SigningKey } from './tokens/keys'
 
 /** Parsed, checked configuration: built once at start (Workers: once per isolate). */
 export type Config = {
@@ -14,7 +15,8 @@ export type Config = {
     issuer: string
     credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
   }
-  jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number }
+  /** `keys`: JWT_KEYS, the first signing; without them access tokens are HS256 under `secret`. */
+  jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number; keys: SigningKey[] }
   /** `app`: the service signs its own access tokens. `cognito`: it hands out and checks Cognito's. */
   tokenMode: 'app' | 'cognito'
   /** Origins allowed to call the API from a browser; none (CORS closed) by default. */
@@ -81,6 +83,7 @@ const schema = z.object({
   UPSTREAM_URL: optionalUrl,
   UPSTREAM_TIMEOUT_MS: integer(100, 600_000, 30_000),
   ROUTES: optional,
+  JWT_KEYS: optional,
 })
 
 /** The names of every setting, for tools that pass them on (e.g. to `wrangler dev --var`). */
@@ -98,10 +101,16 @@ export function parseConfig(env: Record<string, unknown>): Config {
     throw new ConfigError('AWS_SECRET_ACCESS_KEY and AWS_ACCESS_KEY_ID must be set together')
   }
   let routes: Rule[]
+  let keys: SigningKey[] = []
   try {
     routes = parseRoutes(v.ROUTES)
   } catch (err) {
     throw new ConfigError(`ROUTES ${(err as Error).message}`)
+  }
+  try {
+    if (v.JWT_KEYS) keys = parseSigningKeys(v.JWT_KEYS)
+  } catch (err) {
+    throw new ConfigError(`JWT_KEYS ${(err as Error).message}`)
   }
   const region = v.COGNITO_REGION ?? POOL_ID.exec(v.COGNITO_USER_POOL_ID)![1]!
   const endpoint = (v.COGNITO_ENDPOINT ?? `https://cognito-idp.${region}.amazonaws.com`).replace(/\/+$/, '')
@@ -119,7 +128,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
         ? { accessKeyId: v.AWS_ACCESS_KEY_ID, secretAccessKey: v.AWS_SECRET_ACCESS_KEY!, sessionToken: v.AWS_SESSION_TOKEN }
         : undefined,
     },
-    jwt: { secret: v.JWT_SECRET, issuer: v.JWT_ISSUER, audience: v.JWT_AUDIENCE, ttlSeconds: v.ACCESS_TOKEN_TTL_SECONDS },
+    jwt: { secret: v.JWT_SECRET, issuer: v.JWT_ISSUER, audience: v.JWT_AUDIENCE, ttlSeconds: v.ACCESS_TOKEN_TTL_SECONDS, keys },
     tokenMode: v.TOKEN_MODE,
     corsOrigins: v.CORS_ORIGINS,
     signInLimits: {

@@ -60,6 +60,12 @@ const ROUTES: Route[] = [
   { method: 'delete', path: '/me', tag: 'user', bearer: true, summary: 'Delete the account (the password is checked again); every session of it ends',
     body: [{ type: json, schema: s.DeleteMeBody, required: true }], ok: { status: 200, schema: s.Message, description: 'Deleted' },
     errors: [400, 401, 413, 415, ...UPSTREAM] },
+  { method: 'post', path: '/revoke', tag: 'session', summary: 'Revoke a refresh or access token (RFC 7009): its session ends, as at sign-out; 200 whatever the token was',
+    body: [{ type: form, schema: s.RevokeForm, required: true }], ok: { status: 200, description: 'Revoked, or nothing to revoke' }, errors: [400, 413, 415, 502, 504] },
+  { method: 'get', path: '/.well-known/jwks.json', tag: 'service', summary: 'The public keys of JWT_KEYS (empty under HS256), for services that verify the access tokens',
+    ok: { status: 200, schema: s.Jwks, description: 'JWKS (RFC 7517)' }, errors: [] },
+  { method: 'get', path: '/.well-known/oauth-authorization-server', tag: 'service', summary: 'Authorization server metadata (RFC 8414)',
+    ok: { status: 200, schema: s.ServerMetadata, description: 'Metadata' }, errors: [] },
   { method: 'get', path: '/auth/verify', tag: 'gateway', bearer: true,
     summary: 'Forward auth for nginx auth_request, Caddy forward_auth, Traefik ForwardAuth (any method; the body is never read): applies ROUTES to the original request',
     headers: [

@@ -80,6 +80,33 @@ export const TokenForm = named(
   'TokenForm',
 )
 
+// RFC 7009 §2.1: the token, and perhaps what kind it is; a public client may name itself.
+export const RevokeForm = named(
+  z.object({
+    // Any string: a token that is not one of ours is no error (§2.2).
+    token: param(str().check(z.maxLength(8192))),
+    token_type_hint: param(z.optional(str().check(z.maxLength(64)))),
+    client_id: param(z.optional(str().check(z.maxLength(256)))),
+  }),
+  'RevokeForm',
+)
+
+export const Jwks = named(z.object({ keys: z.array(z.record(z.string(), z.string())) }), 'JWKS')
+
+export const ServerMetadata = named(
+  z.object({
+    issuer: z.string(),
+    token_endpoint: z.string(),
+    jwks_uri: z.string(),
+    revocation_endpoint: z.string(),
+    grant_types_supported: z.array(z.string()),
+    response_types_supported: z.array(z.string()),
+    token_endpoint_auth_methods_supported: z.array(z.string()),
+    revocation_endpoint_auth_methods_supported: z.array(z.string()),
+  }),
+  'AuthorizationServerMetadata',
+)
+
 export const SignOutBody = named(z.object({ refresh_token: param(z.optional(str().check(z.maxLength(8192)))) }), 'SignOutRequest')
 
 // Responses (documentation only: the service builds them itself).

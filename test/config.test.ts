@@ -22,7 +22,7 @@ describe('configuration', () => {
     const config = parseConfig(base)
     expect(config.cognito.region).toBe('eu-west-1')
     expect(config.cognito.endpoint).toBe('https://cognito-idp.eu-west-1.amazonaws.com')
-    expect(config.jwt).toEqual({ secret: 'x'.repeat(32), issuer: 'edge-auth-gateway', audience: 'api', ttlSeconds: 900 })
+    expect(config.jwt).toEqual({ secret: 'x'.repeat(32), issuer: 'edge-auth-gateway', audience: 'api', ttlSeconds: 900, keys: [] })
     expect(config.cognito.credentials).toBeUndefined()
     expect(config.cognito.timeoutMs).toBe(5000)
     expect(config.cognito.issuer).toBe('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123')

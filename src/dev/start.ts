@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createPool, poolExists, startEmulator, type Emulator, type Pool } from './emulator'
+import { generateSigningKey } from './signing-key'
 import { runtimeCommand, type Runtime } from './runtimes'
 
 const runtime = (process.argv[2] ?? 'node') as Runtime
@@ -38,6 +39,14 @@ if (!env.COGNITO_USER_POOL_ID) {
     writeFileSync(saved, JSON.stringify(pool, null, 2))
   }
   Object.assign(env, { COGNITO_USER_POOL_ID: pool.userPoolId, COGNITO_CLIENT_ID: pool.clientId, COGNITO_ENDPOINT: emulator.endpoint })
+  // An ES256 signing key, kept beside the pool, so that /.well-known/jwks.json shows what other
+  // services would verify tokens with; the issuer is this service's URL, as RFC 8414 wants.
+  if (!env.JWT_KEYS) {
+    const keyFile = join(dir, 'jwt-key.json')
+    if (!existsSync(keyFile)) writeFileSync(keyFile, JSON.stringify((await generateSigningKey()).privateJwk), { mode: 0o600 })
+    env.JWT_KEYS = `[${readFileSync(keyFile, 'utf8')}]`
+  }
+  env.JWT_ISSUER ||= `http://${host}:${port}`
   console.log(`local Cognito emulator on ${emulator.endpoint}, pool ${pool.userPoolId}, data in .cognito-local/`)
   console.log('confirmation codes appear here, and in .cognito-local/.cognito/db/<pool>.json')
 }
@@ -48,7 +57,7 @@ if (!env.JWT_SECRET) {
 
 const { command, args, env: childEnv } = runtimeCommand(runtime, { root, host, port, env })
 const child = spawn(command, args, { cwd: root, env: childEnv, stdio: 'inherit' })
-console.log(`docs: http://${host}:${port}/docs   health: http://${host}:${port}/health   (${runtime})`)
+console.log(`docs: http://${host}:${port}/docs   health: http://${host}:${port}/health   jwks: http://${host}:${port}/.well-known/jwks.json   (${runtime})`)
 
 const shutdown = async (code: number) => {
   child.kill('SIGTERM')

@@ -3,9 +3,9 @@ import type { AppEnv, Deps } from '../env'
 import type { attemptLimits } from '../http/attempt-limits'
 import { bearerAuth } from '../http/bearer'
 import { ApiError } from '../http/errors'
-import { noStore, reply } from '../http/respond'
+import { noStore, reply, replyText } from '../http/respond'
 import { parseInput, readBody, requireBody, validate } from '../http/validate'
-import { ChallengeBody, PasswordForm, SignOutBody, TokenForm } from '../schemas'
+import { ChallengeBody, PasswordForm, RevokeForm, SignOutBody, TokenForm } from '../schemas'
 import type { Grant, Sessions } from '../sessions/sessions'
 
 type Limits = ReturnType<typeof attemptLimits>
@@ -60,6 +60,14 @@ export function sessionRoutes(deps: Deps, sessions: Sessions, limits: Limits) {
       )
       noStore(c)
       return reply(c, grant.body)
+    })
+
+    // RFC 7009: 200 with an empty body whatever the token was; only a missing token is an error.
+    .post('/revoke', requireBody(['form']), validate('form', RevokeForm), async (c) => {
+      const { token, token_type_hint } = c.req.valid('form')
+      await sessions.revoke(token, token_type_hint)
+      noStore(c)
+      return replyText(c, '', 'text/plain; charset=utf-8')
     })
 
     .post('/signout', bearerAuth(deps, { allowRevoked: true }), requireBody(['json', 'form'], { optional: true }), async (c) => {

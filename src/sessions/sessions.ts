@@ -5,7 +5,7 @@ import { decodePayload, identityFromIdToken } from '../cognito/identity'
 import { digest } from '../encoding'
 import type { Deps } from '../env'
 import type { ChallengeResponse, TokenResponse } from '../schemas'
-import type { Principal } from '../tokens/principal'
+import { InvalidToken, type Principal } from '../tokens/principal'
 import { refreshTokenSealer, type RefreshTokenContents } from './refresh-token'
 import { newSessionId } from './session-id'
 
@@ -22,7 +22,7 @@ export class SessionRefused extends Error {
   }
 }
 
-type SessionDeps = Pick<Deps, 'cognito' | 'tokens' | 'config' | 'revocations' | 'now' | 'log'>
+type SessionDeps = Pick<Deps, 'cognito' | 'tokens' | 'config' | 'revocations' | 'now' | 'log' | 'verifier'>
 type Tokens = Extract<AuthOutcome, { kind: 'tokens' }>
 
 /** How a name of an account is kept in the store: exactly as Cognito spells it, hashed. */
@@ -82,6 +82,25 @@ export function createSessions(deps: SessionDeps) {
     await deps.revocations.cutOff(sub, deps.now(), sessionLifetime(), keepSid)
   }
 
+  /**
+   * Ends the session of `principal` (and, when given, the session of the refresh token, if it
+   * is the same user's): here first, so that a Cognito that fails cannot keep it alive, then at
+   * Cognito. A Cognito token that names no session can only be signed out with all the others:
+   * GlobalSignOut, and every session of the user here too. Ending twice is harmless.
+   */
+  async function signOut(principal: Principal, bearerToken: string, refreshToken?: string): Promise<void> {
+    const other = refreshToken ? await sealer.unwrap(refreshToken) : undefined
+    const mine = other?.sub === principal.sub ? other : undefined
+    if (mine) await deps.revocations.endSession(mine.sid, sessionLifetime())
+    if (principal.sid) {
+      await deps.revocations.endSession(principal.sid, sessionLifetime())
+    } else {
+      await endAll(principal.sub)
+      await ignoreUserFaults(deps.cognito.globalSignOut(bearerToken))
+    }
+    if (mine) await ignoreUserFaults(deps.cognito.revokeToken(mine.cognitoToken))
+  }
+
   return {
     /** The password grant (RFC 6749 §4.3), shared by /signin, /token and sign-up. */
     async signIn(username: string, password: string): Promise<Grant> {
@@ -114,26 +133,38 @@ export function createSessions(deps: SessionDeps) {
       return tokenBody(outcome, s, outcome.refreshToken)
     },
 
-    /**
-     * Ends the session of `principal` (and, when given, the session of the refresh token, if it
-     * is the same user's): here first, so that a Cognito that fails cannot keep it alive, then at
-     * Cognito. A Cognito token that names no session can only be signed out with all the others:
-     * GlobalSignOut, and every session of the user here too. Ending twice is harmless.
-     */
-    async signOut(principal: Principal, bearerToken: string, refreshToken?: string): Promise<void> {
-      const other = refreshToken ? await sealer.unwrap(refreshToken) : undefined
-      const mine = other?.sub === principal.sub ? other : undefined
-      if (mine) await deps.revocations.endSession(mine.sid, sessionLifetime())
-      if (principal.sid) {
-        await deps.revocations.endSession(principal.sid, sessionLifetime())
-      } else {
-        await endAll(principal.sub)
-        await ignoreUserFaults(deps.cognito.globalSignOut(bearerToken))
-      }
-      if (mine) await ignoreUserFaults(deps.cognito.revokeToken(mine.cognitoToken))
-    },
+    signOut,
 
     endAll,
+
+    /**
+     * RFC 7009 revocation: a refresh token or an access token of ours ends its session, as sign-out
+     * does. Anything else (unknown, expired, garbage, another user's token already ended) changes
+     * nothing and is no error: the client learns nothing about the token it sent.
+     */
+    async revoke(token: string, hint?: string): Promise<void> {
+      const asRefresh = async () => {
+        const s = await sealer.unwrap(token)
+        if (!s) return false
+        await deps.revocations.endSession(s.sid, sessionLifetime())
+        await ignoreUserFaults(deps.cognito.revokeToken(s.cognitoToken))
+        return true
+      }
+      const asAccess = async () => {
+        let principal: Principal
+        try {
+          principal = await deps.verifier.verify(token)
+        } catch (err) {
+          if (err instanceof InvalidToken) return false
+          throw err
+        }
+        await signOut(principal, token)
+        return true
+      }
+      // §2.1: the hint says where to look first; a wrong one only costs the other look.
+      const order = hint === 'access_token' ? [asAccess, asRefresh] : [asRefresh, asAccess]
+      for (const attempt of order) if (await attempt()) return
+    },
 
     /**
      * Every session of the account whose password was just reset. Cognito says which account that

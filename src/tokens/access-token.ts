@@ -4,30 +4,45 @@ import type { Identity } from '../cognito/identity'
 import type { Config } from '../config'
 import { base64url } from '../encoding'
 import { newSessionId, sessionStart } from '../sessions/session-id'
+import { WEBCRYPTO } from './keys'
 import { InvalidToken, type BearerVerifier, type Principal } from './principal'
 
 export type AccessClaims = Identity & { iss: string; aud: string; iat: number; exp: number; jti: string; sid: string }
 
-const ALG = 'HS256'
-// The one header this service issues. Requiring it exactly refuses `none`, other algorithms and
-// any kid/jku/x5u/jwk/crit before any crypto runs (RFC 8725 §3.1: the algorithm is ours).
-const HEADER = base64url(JSON.stringify({ alg: ALG, typ: 'JWT' }))
+/** How a token whose header is exactly this one is signed and checked. */
+type Signer = { alg: 'HS256' | 'ES256' | 'EdDSA'; verifyKey: Promise<CryptoKey>; signKey: Promise<CryptoKey> | JsonWebKey }
+const header = (alg: string, kid?: string) => base64url(JSON.stringify(kid ? { alg, typ: 'JWT', kid } : { alg, typ: 'JWT' }))
+
+/**
+ * The headers this service issues, each with its key: HS256 under JWT_SECRET, or with JWT_KEYS
+ * one per key (its alg and kid, the first key signing). Requiring a token's header to be exactly
+ * one of them refuses `none`, other algorithms, unknown kids, a public key used as an HMAC secret
+ * and any jku/x5u/jwk/crit before any crypto runs (RFC 8725 §3.1: the algorithm is ours).
+ */
+function signers(config: Config['jwt']): Map<string, Signer> {
+  if (!config.keys.length) {
+    // The key is the UTF-8 bytes of JWT_SECRET, as hono/jwt and every JWT library treat a string secret.
+    const key = crypto.subtle.importKey('raw', new TextEncoder().encode(config.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+    return new Map([[header('HS256'), { alg: 'HS256', verifyKey: key, signKey: key }]])
+  }
+  return new Map(
+    config.keys.map((k) => [
+      header(k.alg, k.kid),
+      // Signed with the private JWK itself: hono/jwt then writes its kid into the header.
+      { alg: k.alg, verifyKey: crypto.subtle.importKey('jwk', k.publicJwk, WEBCRYPTO[k.alg], false, ['verify']), signKey: k.privateJwk },
+    ]),
+  )
+}
 // Clocks of several instances drift a little; a token is not "from the future" within this.
 export const CLOCK_SKEW_SECONDS = 5
 
 /**
- * Issues and verifies the service's own access tokens with hono/jwt: HS256 pinned, the HMAC key
- * imported once, and every claim of API.md required (hono checks exp/iat only when present).
+ * Issues and verifies the service's own access tokens with hono/jwt: the algorithm pinned per
+ * header, keys imported once, and every claim of API.md required (hono checks exp/iat only when present).
  */
 export function createAccessTokens(config: Config['jwt'], now: () => number) {
-  // The key is the UTF-8 bytes of JWT_SECRET, as hono/jwt and every JWT library treat a string secret.
-  const key = crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(config.secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign', 'verify'],
-  )
+  const byHeader = signers(config)
+  const signing = byHeader.values().next().value!
   const Claims = z.object({
     sub: z.string().check(z.minLength(1)),
     email: z.optional(z.string()),
@@ -62,16 +77,18 @@ export function createAccessTokens(config: Config['jwt'], now: () => number) {
         jti: crypto.randomUUID(),
         sid,
       }
-      return { token: await sign(claims, await key, ALG), claims }
+      const key = signing.signKey instanceof Promise ? await signing.signKey : signing.signKey
+      return { token: await sign(claims, key, signing.alg), claims }
     },
 
     /** Verifies signature and claims; throws InvalidToken whatever the reason. */
     async verify(token: string): Promise<AccessClaims> {
-      if (!token.startsWith(`${HEADER}.`)) throw new InvalidToken('not a header this service issues')
+      const signer = byHeader.get(token.slice(0, token.indexOf('.')))
+      if (!signer) throw new InvalidToken('not a header this service issues')
       let payload: unknown
       try {
         // Time claims are checked below against the injected clock, not hono's Date.now().
-        payload = await verify(token, await key, { alg: ALG, iss: config.issuer, aud: config.audience, exp: false, nbf: false, iat: false })
+        payload = await verify(token, await signer.verifyKey, { alg: signer.alg, iss: config.issuer, aud: config.audience, exp: false, nbf: false, iat: false })
       } catch (cause) {
         // hono's messages carry the whole token: keep only the error's name.
         throw new InvalidToken(cause instanceof Error ? cause.name : 'verify failed')

@@ -1,0 +1,36 @@
+import { Hono } from 'hono'
+import type { AppEnv, Deps } from '../env'
+import { reply, setHeader } from '../http/respond'
+
+/** How long downstream services may keep the JWKS: a rotation waits at least this long (README). */
+export const JWKS_MAX_AGE_SECONDS = 300
+
+/**
+ * What other services need to trust this one's tokens without its secret: the public keys
+ * (JWKS, RFC 7517) and the authorization server metadata (RFC 8414).
+ */
+export function discoveryRoutes(deps: Deps) {
+  const keys = deps.config.jwt.keys.map((k) => k.publicJwk)
+  const issuer = deps.config.jwt.issuer
+  // RFC 8414 §2: endpoints are absolute URLs; from the issuer when it is one (as §2 asks), else from the request.
+  const issuerUrl = /^https?:\/\//.test(issuer) ? issuer.replace(/\/+$/, '') : undefined
+  return new Hono<AppEnv>()
+    .get('/.well-known/jwks.json', (c) => {
+      setHeader(c, 'Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
+      return reply(c, { keys })
+    })
+    .get('/.well-known/oauth-authorization-server', (c) => {
+      const base = issuerUrl ?? new URL(c.req.url).origin
+      setHeader(c, 'Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
+      return reply(c, {
+        issuer,
+        token_endpoint: `${base}/token`,
+        jwks_uri: `${base}/.well-known/jwks.json`,
+        revocation_endpoint: `${base}/revoke`,
+        grant_types_supported: ['password', 'refresh_token'],
+        response_types_supported: [],
+        token_endpoint_auth_methods_supported: ['none'],
+        revocation_endpoint_auth_methods_supported: ['none'],
+      })
+    })
+}
