@@ -30,7 +30,7 @@ import { cachedVerifier } from './tokens/verified-cache'
 const MAX_BODY_BYTES = 16 * 1024
 
 /** Builds the default dependencies from configuration; any of them can be replaced. */
-export function createDeps(config: Config, overrides: Partial<Deps> & { fetch?: typeof fetch } = {}): Deps {
+export function createDeps(config: Config, overrides: Partial<Deps> & { fetch?: typeof globalThis.fetch } = {}): Deps {
   const { fetch, ...rest } = overrides
   const now = rest.now ?? (() => Date.now())
   const tokens = createAccessTokens(config.jwt, now)
@@ -84,7 +84,8 @@ export function createApp(deps: Deps) {
 
   const sessions = createSessions(deps)
   const limits = attemptLimits(deps, sessions)
-  app
+  // Kept as a chain, so that the app's type carries every route (`AppType`, for `hc`).
+  const api = app
     .route('/', accountRoutes(deps, sessions, limits))
     .route('/', sessionRoutes(deps, sessions, limits))
     .route('/', userRoutes(deps, sessions, limits))
@@ -112,8 +113,11 @@ export function createApp(deps: Deps) {
   })
 
   app.onError((err, c) => errorResponse(c, toClientError(err, deps, c.get('requestId'))))
-  return app
+  return api
 }
+
+/** The app's type, routes and bodies included: `hc<AppType>(url)` is a typed client of the service. */
+export type AppType = ReturnType<typeof createApp>
 
 const REFUSALS: Record<SessionRefused['reason'], string> = {
   refresh_token: 'The refresh token is invalid, expired or revoked.',

@@ -54,15 +54,17 @@ export const ConfirmInput = named(
 
 // OAuth2 forms: an empty parameter counts as a missing one (RFC 6749 §3.1).
 const param = <T extends z.ZodMiniType>(schema: T) => z.pipe(z.transform((v: unknown) => (v === '' ? undefined : v)), schema)
+// An optional one: the key may be left out too (so that typed clients need not send it).
+const optionalParam = <T extends z.ZodMiniType>(schema: T) => z.optional(param(z.optional(schema)))
 
 export const PasswordForm = named(
   z.object({
     username: param(text(254)),
     password: param(text(256)),
-    grant_type: param(z.optional(str())),
-    scope: param(z.optional(str().check(z.maxLength(1024)))),
-    client_id: param(z.optional(str().check(z.maxLength(256)))),
-    client_secret: param(z.optional(str().check(z.maxLength(256)))),
+    grant_type: optionalParam(str()),
+    scope: optionalParam(str().check(z.maxLength(1024))),
+    client_id: optionalParam(str().check(z.maxLength(256))),
+    client_secret: optionalParam(str().check(z.maxLength(256))),
   }),
   'PasswordForm',
 )
@@ -70,12 +72,12 @@ export const PasswordForm = named(
 export const TokenForm = named(
   z.object({
     grant_type: param(str().check(z.maxLength(64))),
-    username: param(z.optional(text(254))),
-    password: param(z.optional(text(256))),
-    refresh_token: param(z.optional(str().check(z.maxLength(8192)))),
-    scope: param(z.optional(str().check(z.maxLength(1024)))),
-    client_id: param(z.optional(str().check(z.maxLength(256)))),
-    client_secret: param(z.optional(str().check(z.maxLength(256)))),
+    username: optionalParam(text(254)),
+    password: optionalParam(text(256)),
+    refresh_token: optionalParam(str().check(z.maxLength(8192))),
+    scope: optionalParam(str().check(z.maxLength(1024))),
+    client_id: optionalParam(str().check(z.maxLength(256))),
+    client_secret: optionalParam(str().check(z.maxLength(256))),
   }),
   'TokenForm',
 )
@@ -85,8 +87,8 @@ export const RevokeForm = named(
   z.object({
     // Any string: a token that is not one of ours is no error (§2.2).
     token: param(str().check(z.maxLength(8192))),
-    token_type_hint: param(z.optional(str().check(z.maxLength(64)))),
-    client_id: param(z.optional(str().check(z.maxLength(256)))),
+    token_type_hint: optionalParam(str().check(z.maxLength(64))),
+    client_id: optionalParam(str().check(z.maxLength(256))),
   }),
   'RevokeForm',
 )
@@ -107,7 +109,7 @@ export const ServerMetadata = named(
   'AuthorizationServerMetadata',
 )
 
-export const SignOutBody = named(z.object({ refresh_token: param(z.optional(str().check(z.maxLength(8192)))) }), 'SignOutRequest')
+export const SignOutBody = named(z.object({ refresh_token: optionalParam(str().check(z.maxLength(8192))) }), 'SignOutRequest')
 
 // Responses (documentation only: the service builds them itself).
 export const TokenResponse = named(

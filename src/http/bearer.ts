@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv, Deps } from '../env'
 import { InvalidToken, type Principal } from '../tokens/principal'
-import { ApiError } from './errors'
+import { ApiError, errorResponse } from './errors'
 import { setHeader } from './respond'
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -56,7 +56,15 @@ export function bearerCheck(deps: Pick<Deps, 'verifier' | 'revocations' | 'confi
 export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config'>, options: { allowRevoked?: boolean } = {}) {
   const check = bearerCheck(deps, options)
   return createMiddleware<AppEnv>(async (c, next) => {
-    const { principal, token } = await check(c)
+    let checked
+    try {
+      checked = await check(c)
+    } catch (err) {
+      // Answered here, so that a Hono app of one's own (the library) gets API.md's 401 too.
+      if (err instanceof ApiError) return errorResponse(c, err)
+      throw err
+    }
+    const { principal, token } = checked
     c.set('principal', principal)
     c.set('token', token)
     await next()

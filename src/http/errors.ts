@@ -33,7 +33,7 @@ export type ErrorBody = { error: ErrorCode; error_description: string; fields?: 
 /** An error the client is meant to see: a code of API.md, a description for people, and maybe headers. */
 export class ApiError extends Error {
   override name = 'ApiError'
-  readonly status: number
+  readonly status: (typeof STATUS)[ErrorCode]
   constructor(
     readonly code: ErrorCode,
     readonly description: string,

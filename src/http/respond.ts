@@ -1,4 +1,6 @@
-import { Hono, type Context } from 'hono'
+import { Hono, type Context, type TypedResponse } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { JSONParsed, JSONValue } from 'hono/utils/types'
 import { createMiddleware } from 'hono/factory'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppEnv } from '../env'
@@ -18,9 +20,16 @@ export function setHeader(c: Context<AppEnv>, name: string, value: string): void
   headersOf(c)[name.toLowerCase()] = value
 }
 
-/** A JSON answer with every header gathered for this request. */
-export function reply(c: Context<AppEnv>, body: unknown, status = 200): Response {
-  return replyText(c, JSON.stringify(body), 'application/json', status)
+/**
+ * A JSON answer with every header gathered for this request. Typed as hono's `c.json()` is, so
+ * that `hc<AppType>` knows each route's body; at run time it is the same plain Response.
+ */
+export function reply<T extends JSONValue | object, S extends ContentfulStatusCode = 200>(
+  c: Context<AppEnv>,
+  body: T,
+  status?: S,
+): Response & TypedResponse<JSONParsed<T>, S, 'json'> {
+  return replyText(c, JSON.stringify(body), 'application/json', status ?? 200) as Response & TypedResponse<JSONParsed<T>, S, 'json'>
 }
 
 /** A text answer of the given type with every header gathered for this request. */

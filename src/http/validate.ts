@@ -50,12 +50,15 @@ export async function readBody(c: Context): Promise<unknown> {
   return undefined
 }
 
+const MEDIA = { json: 'application/json', form: FORM, multipart: 'multipart/form-data' } as const
+
 /** Answers 415 unless the request body is of one of the given kinds (a request with no body passes if `optional`). */
-export function requireBody(kinds: ReadonlyArray<'json' | 'form'>, options: { optional?: boolean } = {}) {
-  const accepted = kinds.map((k) => (k === 'json' ? 'application/json' : FORM)).join(' or ')
+export function requireBody(kinds: ReadonlyArray<keyof typeof MEDIA>, options: { optional?: boolean } = {}) {
+  const accepted = kinds.map((k) => MEDIA[k]).join(' or ')
   return createMiddleware(async (c, next) => {
     const type = c.req.header('Content-Type')
-    const ok = (kinds.includes('json') && isJson(type)) || (kinds.includes('form') && isForm(type))
+    const ok =
+      (kinds.includes('json') && isJson(type)) || (kinds.includes('form') && isForm(type)) || (kinds.includes('multipart') && mediaType(type) === MEDIA.multipart)
     const empty = type === undefined && (c.req.header('Content-Length') ?? '0') === '0' && !c.req.header('Transfer-Encoding')
     if (!ok && !(options.optional && empty)) {
       throw new ApiError('unsupported_media_type', `The request body must be ${accepted}.`)

@@ -21,7 +21,8 @@ export function sessionRoutes(deps: Deps, sessions: Sessions, limits: Limits) {
   }
 
   return new Hono<AppEnv>()
-    .post('/signin', requireBody(['form']), validate('form', PasswordForm), async (c) => {
+    // The original's OAuth2PasswordRequestForm took multipart forms too (as hono's typed client sends).
+    .post('/signin', requireBody(['form', 'multipart']), validate('form', PasswordForm), async (c) => {
       const form = c.req.valid('form')
       if (form.grant_type !== undefined && form.grant_type !== 'password') throw unsupportedGrant()
       return signIn(c, form.username, form.password)

@@ -1,0 +1,111 @@
+// The package as a library: built as it would be published (npm run build: dist/index.js and
+// its declarations), imported by a Hono app of one's own that mounts the auth routes and
+// protects its own; and hc<AppType>, a typed client, against the real Node server.
+import { execFileSync } from 'node:child_process'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Hono } from 'hono'
+import { hc } from 'hono/client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { AppEnv, AppType } from '../src/index'
+import { codeFor, newCreds, testEnv } from './support/harness'
+import { startRuntime, type Running } from './support/runtime'
+
+const root = resolve(import.meta.dirname, '..')
+let lib: typeof import('../src/index')
+let server: Running
+beforeAll(async () => {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' })
+  lib = (await import(pathToFileURL(join(root, 'dist/index.js')).href)) as typeof import('../src/index')
+  server = await startRuntime('node', testEnv())
+}, 90_000)
+afterAll(() => server?.stop())
+
+describe('the built package', () => {
+  it('mounts the auth routes in an app of one\'s own, and bearerAuth protects its routes, sessions included', async () => {
+    const deps = lib.createDeps(lib.parseConfig(testEnv()), { log: () => {} })
+    const own = new Hono<AppEnv>()
+      .route('/auth', lib.createApp(deps))
+      .use('/api/*', lib.bearerAuth(deps))
+      .get('/api/orders', (c) => c.json({ owner: c.get('principal').sub, orders: [] }))
+
+    const creds = newCreds()
+    const post = (path: string, body: unknown) => own.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+    expect((await post('/auth/signup', creds)).status).toBe(201)
+    expect((await post('/auth/confirm', { username: creds.email, confirmation_code: await codeFor(creds.email) })).status).toBe(200)
+    const signin = await own.request('/auth/signin', { method: 'POST', body: new URLSearchParams({ username: creds.email, password: creds.password }) })
+    const { access_token } = (await signin.json()) as { access_token: string }
+    const auth = { Authorization: `Bearer ${access_token}` }
+
+    const orders = await own.request('/api/orders', { headers: auth })
+    expect(orders.status).toBe(200)
+    expect((await orders.json()).owner).toBe(JSON.parse(Buffer.from(access_token.split('.')[1]!, 'base64url').toString()).sub)
+    const anonymous = await own.request('/api/orders')
+    expect(anonymous.status).toBe(401)
+    expect(await anonymous.json()).toEqual({ error: 'unauthorized', error_description: 'A bearer token is required.' })
+    expect(anonymous.headers.get('WWW-Authenticate')).toBe('Bearer realm="api"')
+
+    expect((await own.request('/auth/signout', { method: 'POST', headers: auth })).status).toBe(200)
+    expect((await own.request('/api/orders', { headers: auth })).status).toBe(401)
+  })
+
+  it('ships declarations a TypeScript project of one\'s own compiles against, hc<AppType> typed', async () => {
+    // Inside the package, so that 'edge-auth-gateway' resolves through package.json's exports (a self-reference).
+    await mkdir(join(root, 'test-artifacts'), { recursive: true })
+    const dir = await mkdtemp(join(root, 'test-artifacts', 'consumer-'))
+    try {
+      await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({
+        compilerOptions: {
+          strict: true, noEmit: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', lib: ['ES2023', 'DOM'], skipLibCheck: true,
+          types: [],
+        },
+        files: ['consumer.ts'],
+      }))
+      await writeFile(join(dir, 'consumer.ts'), `
+import { hc } from 'hono/client'
+import type { AppType } from 'edge-auth-gateway'
+const client = hc<AppType>('http://127.0.0.1:8787')
+export async function demo(token: string) {
+  const res = await client.signin.$post({ form: { username: 'a@example.com', password: 'p' } })
+  const body = await res.json()
+  if ('access_token' in body) body.access_token satisfies string
+  const me = await (await client.me.$get({}, { headers: { Authorization: 'Bearer ' + token } })).json()
+  if ('email' in me) me.email satisfies string
+  // @ts-expect-error: no such route
+  client.nowhere
+}
+`)
+      try {
+        execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], { cwd: root, encoding: 'utf8' })
+      } catch (err) {
+        throw new Error(`tsc: ${(err as { stdout?: string }).stdout ?? err}`)
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
+
+describe('hc<AppType>, against the real Node server', () => {
+  it('signs up, confirms, signs in and reads /me with typed bodies', async () => {
+    const client = hc<AppType>(server.baseUrl)
+    const creds = newCreds()
+    const signup = await client.signup.$post({ json: creds })
+    expect(signup.status).toBe(201)
+    const created = await signup.json()
+    if ('user_sub' in created) expect(created.user_confirmed).toBe(false)
+    expect((await client.confirm.$post({ json: { username: creds.email, confirmation_code: await codeFor(creds.email) } })).status).toBe(200)
+
+    const signin = await client.signin.$post({ form: { username: creds.email, password: creds.password } })
+    const tokens = await signin.json()
+    if (!('access_token' in tokens)) throw new Error(`no tokens: ${JSON.stringify(tokens)}`)
+    const me = await client.me.$get({}, { headers: { Authorization: `Bearer ${tokens.access_token}` } })
+    const body = await me.json()
+    if (!('email' in body)) throw new Error(`no user: ${JSON.stringify(body)}`)
+    expect(body.email satisfies string).toBe(creds.email)
+    const wrong = await client.signin.$post({ form: { username: creds.email, password: 'Wrong-pass1!' } })
+    const error = await wrong.json()
+    expect('error' in error && error.error).toBe('invalid_grant')
+  })
+})
