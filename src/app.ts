@@ -8,6 +8,8 @@ import { createGateway } from './gateway/gateway'
 import { CognitoError, isMisconfiguration } from './cognito/errors'
 import type { Config } from './config'
 import type { AppEnv, Deps } from './env'
+import * as s from './schemas'
+import type { Body } from './schemas'
 import { attemptLimits } from './http/attempt-limits'
 import { cognitoToApiError } from './http/cognito-errors'
 import { ApiError, errorResponse } from './http/errors'
@@ -83,16 +85,20 @@ export function createApp(deps: Deps) {
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' || !servicePaths.has(c.req.path) ? next() : limitBody(c, next)))
 
   const sessions = createSessions(deps)
+  const gateway = createGateway(deps)
   const limits = attemptLimits(deps, sessions)
   // Kept as a chain, so that the app's type carries every route (`AppType`, for `hc`).
-  const api = app
+  const api = new Hono<AppEnv>()
     .route('/', accountRoutes(deps, sessions, limits))
     .route('/', sessionRoutes(deps, sessions, limits))
     .route('/', userRoutes(deps, sessions, limits))
     .route('/', passwordRoutes(deps, sessions, limits))
     .route('/', docsRoutes(deps))
     .route('/', discoveryRoutes(deps))
-    .get('/health', (c) => reply(c, { status: 'ok' }))
+    .get('/health', (c) => reply<Body<typeof s.Health>>(c, { status: 'ok' }))
+    .all('/auth/verify', (c) => gateway.verify(c))
+  // Under SERVICE_PREFIX (e.g. /auth) the service keeps its paths there; every other one is the upstream's.
+  app.route(deps.config.prefix || '/', api)
 
   // Hono answers a known path with the wrong method as not found; HTTP says 405 with Allow.
   for (const r of app.routes) {
@@ -101,8 +107,6 @@ export function createApp(deps: Deps) {
     set.add(r.method)
     servicePaths.set(r.path, set)
   }
-  const gateway = createGateway(deps)
-  app.all('/auth/verify', (c) => gateway.verify(c))
   app.notFound((c) => {
     const allowed = servicePaths.get(c.req.path)
     if (allowed) {
@@ -113,7 +117,9 @@ export function createApp(deps: Deps) {
   })
 
   app.onError((err, c) => errorResponse(c, toClientError(err, deps, c.get('requestId'))))
-  return api
+  // The whole app (middleware, errors, gateway), typed by its routes: under a prefix, a client
+  // built with hc<AppType>(origin + prefix) calls the same paths.
+  return app as unknown as typeof api
 }
 
 /** The app's type, routes and bodies included: `hc<AppType>(url)` is a typed client of the service. */

@@ -27,6 +27,8 @@ export type Config = {
   refreshTokenTtlSeconds: number
   /** The gateway: where requests no route of the service answers go, and the rules they pass first. */
   gateway: { upstreamUrl?: string; timeoutMs: number; routes: Rule[] }
+  /** Where the service's own routes live ('' or e.g. '/auth'); every other path is the upstream's. */
+  prefix: string
 }
 
 /** Thrown at start when a variable is missing or wrong; the message names it, never its value. */
@@ -84,6 +86,9 @@ const schema = z.object({
   UPSTREAM_TIMEOUT_MS: integer(100, 600_000, 30_000),
   ROUTES: optional,
   JWT_KEYS: optional,
+  SERVICE_PREFIX: z.pipe(optional, z._default(z.string(), '')).check(
+    z.refine((v) => v === '' || (/^(\/[A-Za-z0-9._~-]+)+$/.test(v) && !/\/\.\.?(\/|$)/.test(v)), 'must be empty or a path like /auth, without a trailing slash'),
+  ),
 })
 
 /** The names of every setting, for tools that pass them on (e.g. to `wrangler dev --var`). */
@@ -138,5 +143,6 @@ export function parseConfig(env: Record<string, unknown>): Config {
     },
     refreshTokenTtlSeconds: v.REFRESH_TOKEN_TTL_SECONDS,
     gateway: { upstreamUrl: v.UPSTREAM_URL?.replace(/\/+$/, ''), timeoutMs: v.UPSTREAM_TIMEOUT_MS, routes },
+    prefix: v.SERVICE_PREFIX,
   }
 }

@@ -108,7 +108,7 @@ const inline = (schema: z.ZodMiniType) => {
 }
 
 /** Builds the OpenAPI 3.1 document of every route from the same zod schemas that validate requests. */
-export function openApiDocument(): Record<string, unknown> {
+export function openApiDocument(prefix = ''): Record<string, unknown> {
   const registry = z.toJSONSchema(z.globalRegistry, { io: 'input', uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' })
   // Components are plain schemas: an $id in each would change how Swagger UI resolves references.
   const schemas = Object.fromEntries(
@@ -167,12 +167,14 @@ export function openApiDocument(): Record<string, unknown> {
       { name: 'gateway', description: 'Protecting another API: forward auth (every path no route here answers goes to UPSTREAM_URL under ROUTES)' },
       { name: 'service', description: 'Health and documentation' },
     ],
+    // Under SERVICE_PREFIX every path is relative to the prefix (OpenAPI 3.1 §4.8.1: a relative server URL).
+    ...(prefix ? { servers: [{ url: prefix }] } : {}),
     paths,
     components: {
       schemas,
       securitySchemes: {
         // The tokenUrl points at a route that exists, so Swagger UI's Authorize button works.
-        OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: '/token', scopes: {} } } },
+        OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: `${prefix}/token`, scopes: {} } } },
       },
       responses: Object.fromEntries(
         Object.entries(ERROR_TEXT).map(([status, description]) => [

@@ -1,5 +1,8 @@
 import * as z from 'zod/mini'
 
+/** A response body's type, from the schema that documents it (what hc<AppType> sees). */
+export type Body<T extends z.ZodMiniType> = z.infer<T>
+
 // Request and response shapes of API.md: validation and the OpenAPI document both come from here.
 // zod/mini, not zod: the same schemas at about half the Worker bytes (npm run size).
 

@@ -250,3 +250,24 @@ describe('ROUTES and UPSTREAM_URL', () => {
     expect((await app.request(`/orders/${randomUUID()}`, { headers: bearer((await res.json()).access_token) })).status).toBe(200)
   })
 })
+
+describe('SERVICE_PREFIX', () => {
+  it('keeps the service\'s routes under the prefix, and every other path for the upstream', async () => {
+    const { app: prefixed } = testApp({ SERVICE_PREFIX: '/auth', UPSTREAM_URL: upstream.url, ROUTES }, { upstream: nodeUpstream })
+    expect((await prefixed.request('/auth/health')).status).toBe(200)
+    const tokens = await signIn({ request: (p: string, i?: RequestInit) => prefixed.request(`/auth${p}`, i) } as never, user)
+    expect((await prefixed.request('/auth/demopage', { headers: bearer(tokens.access_token) })).status).toBe(200)
+    // The upstream's own /signin and /health: its rules apply, and the request reaches it.
+    expect((await prefixed.request('/signin')).status).toBe(401)
+    expect((await prefixed.request('/health', { headers: bearer(tokens.access_token) })).status).toBe(200)
+    expect(upstream.last()!.url).toBe('/health')
+    expect((await prefixed.request('/auth/auth/verify', { headers: { ...bearer(tokens.access_token), 'X-Original-URI': '/orders/1' } })).status).toBe(200)
+    const doc = (await (await prefixed.request('/auth/openapi.json')).json()) as { servers: { url: string }[]; components: { securitySchemes: { OAuth2PasswordBearer: { flows: { password: { tokenUrl: string } } } } } }
+    expect(doc.servers).toEqual([{ url: '/auth' }])
+    expect(doc.components.securitySchemes.OAuth2PasswordBearer.flows.password.tokenUrl).toBe('/auth/token')
+  })
+
+  it('must be a path without a trailing slash', () => {
+    for (const bad of ['auth', '/auth/', '/a b', '/..']) expect(() => parseConfig(testEnv({ SERVICE_PREFIX: bad })), bad).toThrow(/^SERVICE_PREFIX /)
+  })
+})

@@ -12,4 +12,5 @@ const from = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/pac
 const to = join(publicDir, DOCS_ASSETS_PATH)
 mkdirSync(to, { recursive: true })
 for (const file of DOCS_ASSET_FILES) copyFileSync(join(from, file), join(to, file))
-writeFileSync(join(publicDir, 'openapi.json'), JSON.stringify(openApiDocument()))
+// SERVICE_PREFIX, when the environment of `wrangler dev`/`deploy` has it, goes into the document.
+writeFileSync(join(publicDir, 'openapi.json'), JSON.stringify(openApiDocument(process.env.SERVICE_PREFIX ?? '')))

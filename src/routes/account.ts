@@ -1,6 +1,8 @@
 import { Hono } from 'hono'
 import { ignoreUserFaults } from '../cognito/errors'
 import type { AppEnv, Deps } from '../env'
+import * as s from '../schemas'
+import type { Body } from '../schemas'
 import type { attemptLimits } from '../http/attempt-limits'
 import { noStore, reply } from '../http/respond'
 import { parseInput, readBody, requireBody, validate } from '../http/validate'
@@ -45,13 +47,13 @@ export function accountRoutes(deps: Deps, sessions: Sessions, limits: ReturnType
       const source = 'username' in query || 'confirmation_code' in query ? query : ((await readBody(c)) ?? query)
       const input = parseInput(ConfirmInput, source)
       await limits.guard(c, { name: input.username }, () => deps.cognito.confirmSignUp(input.username, input.confirmation_code))
-      return reply(c, { msg: 'User confirmed successfully' })
+      return reply<Body<typeof s.Message>>(c, { msg: 'User confirmed successfully' })
     })
 
     // A new code for an unconfirmed user; the same answer for a user who is unknown or already confirmed.
     .post('/confirm/resend', requireBody(['json']), validate('json', UsernameBody), async (c) => {
       const { username } = c.req.valid('json')
       await ignoreUserFaults(deps.cognito.resendConfirmationCode(username))
-      return reply(c, { code_delivery: maskedDelivery(username) })
+      return reply<Body<typeof s.CodeDeliveryResponse>>(c, { code_delivery: maskedDelivery(username) })
     })
 }

@@ -1,5 +1,7 @@
 import { Hono } from 'hono'
 import type { AppEnv, Deps } from '../env'
+import * as s from '../schemas'
+import type { Body } from '../schemas'
 import { reply, setHeader } from '../http/respond'
 
 /** How long downstream services may keep the JWKS: a rotation waits at least this long (README). */
@@ -22,7 +24,7 @@ export function discoveryRoutes(deps: Deps) {
     .get('/.well-known/oauth-authorization-server', (c) => {
       const base = issuerUrl ?? new URL(c.req.url).origin
       setHeader(c, 'Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
-      return reply(c, {
+      return reply<Body<typeof s.ServerMetadata>>(c, {
         issuer,
         token_endpoint: `${base}/token`,
         jwks_uri: `${base}/.well-known/jwks.json`,

@@ -13,6 +13,9 @@ export const DOCS_ASSET_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js'] as co
  * the files as static assets (src/dev/build-assets.ts) and these routes are never reached.
  */
 export function docsRoutes(deps: Deps) {
+  // Node and Bun serve the document and the files under SERVICE_PREFIX, as every route; on
+  // Workers they are static assets at the root, whatever the prefix.
+  const page = docsPage(deps.docsAsset ? deps.config.prefix : '')
   return new Hono<AppEnv>()
     .get('/openapi.json', (c) => {
       const document = deps.openApi?.()
@@ -27,7 +30,7 @@ export function docsRoutes(deps: Deps) {
 }
 
 // Swagger UI's page: @hono/swagger-ui's markup, with its files from the service itself.
-const page = `<!doctype html>
+const docsPage = (base: string) => `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
@@ -36,9 +39,9 @@ const page = `<!doctype html>
   </head>
   <body>
     ${SwaggerUI({
-      url: '/openapi.json',
+      url: `${base}/openapi.json`,
       // @hono/swagger-ui appends /swagger-ui-dist/<file> to baseUrl.
-      baseUrl: '/docs',
+      baseUrl: `${base}/docs`,
     })}
   </body>
 </html>

@@ -1,6 +1,8 @@
 import { Hono } from 'hono'
 import { ignoreUserFaults } from '../cognito/errors'
 import type { AppEnv, Deps } from '../env'
+import * as s from '../schemas'
+import type { Body } from '../schemas'
 import type { attemptLimits } from '../http/attempt-limits'
 import { bearerAuth } from '../http/bearer'
 import { reply } from '../http/respond'
@@ -16,7 +18,7 @@ export function passwordRoutes(deps: Deps, sessions: Sessions, limits: ReturnTyp
     .post('/password/forgot', requireBody(['json']), validate('json', UsernameBody), async (c) => {
       const { username } = c.req.valid('json')
       await ignoreUserFaults(deps.cognito.forgotPassword(username))
-      return reply(c, { code_delivery: maskedDelivery(username) })
+      return reply<Body<typeof s.CodeDeliveryResponse>>(c, { code_delivery: maskedDelivery(username) })
     })
 
     .post('/password/reset', requireBody(['json']), validate('json', ResetBody), async (c) => {
@@ -24,7 +26,7 @@ export function passwordRoutes(deps: Deps, sessions: Sessions, limits: ReturnTyp
       await limits.guard(c, { name: input.username }, () => deps.cognito.confirmForgotPassword(input.username, input.confirmation_code, input.password))
       // Whoever had the old password may hold tokens: every session of the user ends, MFA or not.
       await sessions.endAllAfterReset(input.username, input.password)
-      return reply(c, { msg: 'Password reset successfully' })
+      return reply<Body<typeof s.Message>>(c, { msg: 'Password reset successfully' })
     })
 
     // The current password is checked again (counted like a sign-in); every other session of the
@@ -36,6 +38,6 @@ export function passwordRoutes(deps: Deps, sessions: Sessions, limits: ReturnTyp
         sessions.withPasswordChecked(principal, input.old_password, (token) => deps.cognito.changePassword(token, input.old_password, input.new_password)),
       )
       await sessions.endAll(principal.sub, principal.sid)
-      return reply(c, { msg: 'Password changed successfully' })
+      return reply<Body<typeof s.Message>>(c, { msg: 'Password changed successfully' })
     })
 }

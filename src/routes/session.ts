@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv, Deps } from '../env'
+import * as s from '../schemas'
+import type { Body } from '../schemas'
 import type { attemptLimits } from '../http/attempt-limits'
 import { bearerAuth } from '../http/bearer'
 import { ApiError } from '../http/errors'
@@ -75,7 +77,7 @@ export function sessionRoutes(deps: Deps, sessions: Sessions, limits: Limits) {
       const { refresh_token } = parseInput(SignOutBody, (await readBody(c)) ?? {})
       await sessions.signOut(c.get('principal'), c.get('token'), refresh_token)
       noStore(c)
-      return reply(c, { msg: 'User signed out successfully' })
+      return reply<Body<typeof s.Message>>(c, { msg: 'User signed out successfully' })
     })
 }
 

@@ -1,6 +1,8 @@
 import { Hono } from 'hono'
 import { CognitoError } from '../cognito/errors'
 import type { AppEnv, Deps } from '../env'
+import * as s from '../schemas'
+import type { Body } from '../schemas'
 import type { attemptLimits } from '../http/attempt-limits'
 import { bearerAuth, invalidToken } from '../http/bearer'
 import { reply } from '../http/respond'
@@ -12,11 +14,11 @@ import type { Sessions } from '../sessions/sessions'
 export function userRoutes(deps: Deps, sessions: Sessions, limits: ReturnType<typeof attemptLimits>) {
   const auth = bearerAuth(deps)
   return new Hono<AppEnv>()
-    .get('/demopage', auth, (c) => reply(c, { msg: `Hello, ${c.get('principal').username}! Welcome to the demo page.` }))
+    .get('/demopage', auth, (c) => reply<Body<typeof s.Message>>(c, { msg: `Hello, ${c.get('principal').username}! Welcome to the demo page.` }))
     .get('/me', auth, async (c) => {
       const p = c.get('principal')
       // The service's own tokens carry what /me shows; the e-mail only when Cognito had verified it.
-      if (deps.config.tokenMode === 'app') return reply(c, { sub: p.sub, email: p.email ?? '', username: p.username, mode: p.mode ?? '' })
+      if (deps.config.tokenMode === 'app') return reply<Body<typeof s.Me>>(c, { sub: p.sub, email: p.email ?? '', username: p.username, mode: p.mode ?? '' })
       // Cognito's access tokens carry no attributes: ask Cognito, which also checks the token once more.
       let attrs: Record<string, string>
       try {
@@ -27,7 +29,7 @@ export function userRoutes(deps: Deps, sessions: Sessions, limits: ReturnType<ty
         throw err
       }
       const email = attrs.email_verified === 'true' ? (attrs.email ?? '') : ''
-      return reply(c, { sub: p.sub, email, username: attrs['custom:username'] ?? p.username, mode: attrs['custom:mode'] ?? '' })
+      return reply<Body<typeof s.Me>>(c, { sub: p.sub, email, username: attrs['custom:username'] ?? p.username, mode: attrs['custom:mode'] ?? '' })
     })
 
     // Deletes the account after checking the password again; every session of it ends.
@@ -36,6 +38,6 @@ export function userRoutes(deps: Deps, sessions: Sessions, limits: ReturnType<ty
       const { password } = c.req.valid('json')
       await limits.guard(c, { sub: principal.sub }, () => sessions.withPasswordChecked(principal, password, (token) => deps.cognito.deleteUser(token)))
       await sessions.endAll(principal.sub)
-      return reply(c, { msg: 'User deleted successfully' })
+      return reply<Body<typeof s.Message>>(c, { msg: 'User deleted successfully' })
     })
 }

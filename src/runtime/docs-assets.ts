@@ -18,7 +18,7 @@ export function fileDocsAssets(): NonNullable<Deps['docsAsset']> {
 }
 
 /** Node and Bun: the OpenAPI document, built once on first use. */
-export function builtOpenApi(): NonNullable<Deps['openApi']> {
+export function builtOpenApi(prefix = ''): NonNullable<Deps['openApi']> {
   let document: string | undefined
-  return () => (document ??= JSON.stringify(openApiDocument()))
+  return () => (document ??= JSON.stringify(openApiDocument(prefix)))
 }

@@ -26,7 +26,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
 /** The app, in process, talking to the real emulator over HTTP. */
 export function testApp(env: Record<string, string | undefined> = {}, deps: Partial<Deps> & { fetch?: typeof fetch } = {}) {
   const config = parseConfig(testEnv(env))
-  const d = createDeps(config, { log: () => {}, openApi: builtOpenApi(), ...deps })
+  const d = createDeps(config, { log: () => {}, openApi: builtOpenApi(config.prefix), ...deps })
   return { app: createApp(d), deps: d, config }
 }
 
