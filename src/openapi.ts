@@ -76,6 +76,8 @@ const ROUTES: Route[] = [
     ],
     ok: { status: 200, schema: s.Health, description: 'Allowed: the identity is in the X-Auth-Request-User, -Email, -Preferred-Username and -Groups headers (empty when none)' },
     errors: [400, 401, 403, 502, 504] },
+  { method: 'get', path: '/favicon.ico', tag: 'service', summary: 'No icon: an empty answer, so that browsers log no error',
+    ok: { status: 204, description: 'No content' }, errors: [] },
   { method: 'get', path: '/health', tag: 'service', summary: 'Liveness: answers without calling Cognito',
     ok: { status: 200, schema: s.Health, description: 'Alive' }, errors: [] },
   { method: 'get', path: '/openapi.json', tag: 'service', summary: 'This document',

@@ -63,3 +63,9 @@ describe('Swagger UI', () => {
     expect((await app.request(`${DOCS_ASSETS_PATH}/..%2Fpackage.json`)).status).toBe(404)
   })
 })
+
+it('answers /favicon.ico with 204 and no body, so that a browser on /docs logs no error', async () => {
+  const res = await app.request('/favicon.ico')
+  expect(res.status).toBe(204)
+  expect(await res.text()).toBe('')
+})

@@ -1,5 +1,5 @@
-// `npm run size`: builds the Worker offline as it would be deployed (wrangler deploy --dry-run
-// --minify) and prints the gzip size of its script against the budget, and against a bare Hono
+// `npm run size`: builds the Worker offline exactly as `wrangler deploy` would with the
+// project's own wrangler.toml (which minifies), `wrangler deploy --dry-run`, and prints the gzip size of its script against the budget, and against a bare Hono
 // Worker built the same way in the same run. Swagger UI's files and the OpenAPI document are
 // static assets, not script.
 import { spawnSync } from 'node:child_process'
@@ -15,7 +15,7 @@ const root = resolve(import.meta.dirname, '../..')
 export function workerSize(options: { entry?: string; config?: string } = {}): { raw: number; gzip: number } {
   const out = mkdtempSync(join(tmpdir(), 'worker-size-'))
   try {
-    const args = ['deploy', '--dry-run', '--minify', '--outdir', out, ...(options.config ? ['--config', options.config] : []), ...(options.entry ? [options.entry] : [])]
+    const args = ['deploy', '--dry-run', '--outdir', out, ...(options.config ? ['--config', options.config] : []), ...(options.entry ? [options.entry] : [])]
     const run = spawnSync(join(root, 'node_modules/.bin/wrangler'), args, {
       cwd: root, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
     })
@@ -34,7 +34,7 @@ export function bareHonoSize(): { raw: number; gzip: number } {
     const entry = join(dir, 'bare-worker.ts')
     writeFileSync(entry, "import { Hono } from 'hono'\nexport default new Hono().get('/demopage', (c) => c.json({ msg: 'Hello!' }))\n")
     const config = join(dir, 'wrangler.toml')
-    writeFileSync(config, `name = "bare"\nmain = "bare-worker.ts"\ncompatibility_date = "2026-04-01"\n`)
+    writeFileSync(config, `name = "bare"\nmain = "bare-worker.ts"\ncompatibility_date = "2026-04-01"\nminify = true\n`)
     return workerSize({ config, entry })
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -37,6 +37,11 @@ export function replyText(c: Context<AppEnv>, text: string, type: string, status
   return new Response(text, { status, headers: { ...headersOf(c), 'content-type': type } })
 }
 
+/** No body (204, or 200 where a spec wants it empty) with every header gathered for this request. */
+export function replyEmpty(c: Context<AppEnv>, status = 204): Response {
+  return new Response(null, { status, headers: headersOf(c) })
+}
+
 /** Bytes (a static file) with every header gathered for this request, plus the given ones. */
 export function replyBytes(c: Context<AppEnv>, bytes: Uint8Array, headers: Record<string, string>): Response {
   return new Response(bytes as BodyInit, { headers: { ...headersOf(c), ...headers } })

@@ -1,7 +1,7 @@
 import { SwaggerUI } from '@hono/swagger-ui'
 import { Hono } from 'hono'
 import type { AppEnv, Deps } from '../env'
-import { replyBytes, replyText } from '../http/respond'
+import { replyBytes, replyEmpty, replyText, setHeader } from '../http/respond'
 
 /** Where Swagger UI's own files are served from: the service itself, never a CDN. */
 export const DOCS_ASSETS_PATH = '/docs/swagger-ui-dist'
@@ -22,6 +22,11 @@ export function docsRoutes(deps: Deps) {
       return document ? replyText(c, document, 'application/json') : c.notFound()
     })
     .get('/docs', (c) => replyText(c, page, 'text/html; charset=utf-8'))
+    // Browsers ask for it on every page; nothing, rather than a 404 in the console.
+    .get('/favicon.ico', (c) => {
+      setHeader(c, 'Cache-Control', 'public, max-age=86400')
+      return replyEmpty(c, 204)
+    })
     .get(`${DOCS_ASSETS_PATH}/:file`, async (c) => {
       const file = c.req.param('file')
       const asset = (DOCS_ASSET_FILES as readonly string[]).includes(file) ? await deps.docsAsset?.(file) : undefined

@@ -5,7 +5,7 @@ import type { Body } from '../schemas'
 import type { attemptLimits } from '../http/attempt-limits'
 import { bearerAuth } from '../http/bearer'
 import { ApiError } from '../http/errors'
-import { noStore, reply, replyText } from '../http/respond'
+import { noStore, reply, replyEmpty } from '../http/respond'
 import { parseInput, readBody, requireBody, validate } from '../http/validate'
 import { ChallengeBody, PasswordForm, RevokeForm, SignOutBody, TokenForm } from '../schemas'
 import type { Grant, Sessions } from '../sessions/sessions'
@@ -70,7 +70,7 @@ export function sessionRoutes(deps: Deps, sessions: Sessions, limits: Limits) {
       const { token, token_type_hint } = c.req.valid('form')
       await sessions.revoke(token, token_type_hint)
       noStore(c)
-      return replyText(c, '', 'text/plain; charset=utf-8')
+      return replyEmpty(c, 200)
     })
 
     .post('/signout', bearerAuth(deps, { allowRevoked: true }), requireBody(['json', 'form'], { optional: true }), async (c) => {
