@@ -15,6 +15,11 @@ const named = <T extends z.ZodMiniType>(schema: T, id: string, meta: Record<stri
   z.globalRegistry.add(schema, { id, ...meta })
   return schema
 }
+/** A real-looking value for the documentation (Swagger UI pre-fills Try it out with it), never a pattern's. */
+const example = <T extends z.ZodMiniType>(schema: T, value: unknown, description?: string): T => {
+  z.globalRegistry.add(schema, { example: value, ...(description ? { description } : {}) })
+  return schema
+}
 const described = <T extends z.ZodMiniType>(schema: T, description: string): T => {
   z.globalRegistry.add(schema, { description })
   return schema
@@ -38,10 +43,10 @@ const CODE = /^\d{4,16}$/
 
 export const SignUpBody = named(
   z.object({
-    username: described(text(128), 'Display name, stored as the custom:username attribute'),
-    email: described(z.email('must be an e-mail address').check(z.maxLength(254)), 'Also the Cognito username'),
-    password: text(256),
-    mode: described(text(64), 'Stored as the custom:mode attribute'),
+    username: example(text(128), 'alice', 'Display name, stored as the custom:username attribute'),
+    email: example(z.email('must be an e-mail address').check(z.maxLength(254)), 'alice@example.com', 'Also the Cognito username'),
+    password: example(text(256), 'Passw0rd!'),
+    mode: example(text(64), 'dark', 'Stored as the custom:mode attribute'),
   }),
   'SignUpRequest',
   { examples: [{ username: 'alice', email: 'alice@example.com', password: 'Passw0rd!', mode: 'dark' }] },
@@ -49,8 +54,8 @@ export const SignUpBody = named(
 
 export const ConfirmInput = named(
   z.object({
-    username: described(text(254), 'The e-mail given at sign-up'),
-    confirmation_code: digits(CODE, 'must be the digits sent to the user'),
+    username: example(text(254), 'alice@example.com', 'The e-mail given at sign-up'),
+    confirmation_code: example(digits(CODE, 'must be the digits sent to the user'), '123456', 'The code npm start printed (or the e-mail brought)'),
   }),
   'ConfirmRequest',
 )
@@ -62,25 +67,25 @@ const optionalParam = <T extends z.ZodMiniType>(schema: T) => z.optional(param(z
 
 export const PasswordForm = named(
   z.object({
-    username: param(text(254)),
-    password: param(text(256)),
-    grant_type: optionalParam(str()),
-    scope: optionalParam(str().check(z.maxLength(1024))),
-    client_id: optionalParam(str().check(z.maxLength(256))),
-    client_secret: optionalParam(str().check(z.maxLength(256))),
+    username: param(example(text(254), 'alice@example.com')),
+    password: param(example(text(256), 'Passw0rd!')),
+    grant_type: optionalParam(example(str(), 'password', 'password, or left out')),
+    scope: optionalParam(example(str().check(z.maxLength(1024)), '', 'Accepted and ignored')),
+    client_id: optionalParam(example(str().check(z.maxLength(256)), '', 'Accepted and ignored: leave it empty')),
+    client_secret: optionalParam(example(str().check(z.maxLength(256)), '', 'Accepted and ignored: leave it empty')),
   }),
   'PasswordForm',
 )
 
 export const TokenForm = named(
   z.object({
-    grant_type: param(str().check(z.maxLength(64))),
-    username: optionalParam(text(254)),
-    password: optionalParam(text(256)),
-    refresh_token: optionalParam(str().check(z.maxLength(8192))),
-    scope: optionalParam(str().check(z.maxLength(1024))),
-    client_id: optionalParam(str().check(z.maxLength(256))),
-    client_secret: optionalParam(str().check(z.maxLength(256))),
+    grant_type: param(example(str().check(z.maxLength(64)), 'password', 'password or refresh_token')),
+    username: optionalParam(example(text(254), 'alice@example.com', 'With grant_type=password')),
+    password: optionalParam(example(text(256), 'Passw0rd!', 'With grant_type=password')),
+    refresh_token: optionalParam(example(str().check(z.maxLength(8192)), '', 'With grant_type=refresh_token')),
+    scope: optionalParam(example(str().check(z.maxLength(1024)), '', 'Accepted and ignored')),
+    client_id: optionalParam(example(str().check(z.maxLength(256)), '', 'Accepted and ignored: leave it empty')),
+    client_secret: optionalParam(example(str().check(z.maxLength(256)), '', 'Accepted and ignored: leave it empty')),
   }),
   'TokenForm',
 )
@@ -89,9 +94,9 @@ export const TokenForm = named(
 export const RevokeForm = named(
   z.object({
     // Any string: a token that is not one of ours is no error (§2.2).
-    token: param(str().check(z.maxLength(8192))),
-    token_type_hint: optionalParam(str().check(z.maxLength(64))),
-    client_id: optionalParam(str().check(z.maxLength(256))),
+    token: param(example(str().check(z.maxLength(8192)), 'AQIDBAUGBwgJCgsMDQ4PEA…', 'A refresh token or an access token')),
+    token_type_hint: optionalParam(example(str().check(z.maxLength(64)), 'refresh_token', 'refresh_token or access_token')),
+    client_id: optionalParam(example(str().check(z.maxLength(256)), '', 'Accepted and ignored: leave it empty')),
   }),
   'RevokeForm',
 )
@@ -112,15 +117,15 @@ export const ServerMetadata = named(
   'AuthorizationServerMetadata',
 )
 
-export const SignOutBody = named(z.object({ refresh_token: optionalParam(str().check(z.maxLength(8192))) }), 'SignOutRequest')
+export const SignOutBody = named(z.object({ refresh_token: optionalParam(example(str().check(z.maxLength(8192)), '', 'This session\'s refresh token, to revoke it at Cognito too')) }), 'SignOutRequest')
 
 // Responses (documentation only: the service builds them itself).
 export const TokenResponse = named(
   z.object({
-    access_token: z.string(),
+    access_token: example(z.string(), 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl'),
     token_type: z.literal('bearer'),
-    expires_in: z.int(),
-    refresh_token: z.optional(z.string()),
+    expires_in: example(z.int(), 900, 'Seconds the access token lives'),
+    refresh_token: z.optional(example(z.string(), 'AQIDBAUGBwgJCgsMDQ4PEA…', 'Opaque: keep it as it is')),
   }),
   'TokenResponse',
 )
@@ -162,30 +167,30 @@ export const ErrorBody = named(
 
 // Account flows. Challenge responses are limited to what the challenges need: never
 // `userAttributes.*`, which NEW_PASSWORD_REQUIRED would otherwise let a client set.
-export const UsernameBody = named(z.object({ username: described(text(254), 'The e-mail given at sign-up') }), 'UsernameRequest')
+export const UsernameBody = named(z.object({ username: example(text(254), 'alice@example.com', 'The e-mail given at sign-up') }), 'UsernameRequest')
 
 export const ResetBody = named(
   z.object({
-    username: text(254),
-    confirmation_code: digits(CODE, 'must be the digits sent to the user'),
-    password: described(text(256), 'The new password'),
+    username: example(text(254), 'alice@example.com'),
+    confirmation_code: example(digits(CODE, 'must be the digits sent to the user'), '123456', 'The reset code npm start printed (or the e-mail brought)'),
+    password: example(text(256), 'N3w-Passw0rd!', 'The new password'),
   }),
   'PasswordResetRequest',
 )
 
-export const ChangeBody = named(z.object({ old_password: text(256), new_password: text(256) }), 'PasswordChangeRequest')
+export const ChangeBody = named(z.object({ old_password: example(text(256), 'Passw0rd!'), new_password: example(text(256), 'N3w-Passw0rd!') }), 'PasswordChangeRequest')
 
-export const DeleteMeBody = named(z.object({ password: described(text(256), 'Checked again before anything is deleted') }), 'DeleteAccountRequest')
+export const DeleteMeBody = named(z.object({ password: example(text(256), 'Passw0rd!', 'Checked again before anything is deleted') }), 'DeleteAccountRequest')
 
 export const ChallengeBody = named(
   z.object({
-    username: text(254),
-    session: described(text(4096), 'From the challenge answer of /signin or /token'),
+    username: example(text(254), 'alice@example.com'),
+    session: example(text(4096), 'AYABeC…', 'From the challenge answer of /signin or /token'),
     challenge_name: z.enum(['NEW_PASSWORD_REQUIRED', 'SMS_MFA', 'SOFTWARE_TOKEN_MFA']),
     responses: z.object({
-      NEW_PASSWORD: z.optional(text(256)),
-      SMS_MFA_CODE: z.optional(digits(/^\d{4,10}$/, 'must be the digits sent to the user')),
-      SOFTWARE_TOKEN_MFA_CODE: z.optional(digits(/^\d{6}$/, 'must be the six digits of the authenticator')),
+      NEW_PASSWORD: z.optional(example(text(256), 'N3w-Passw0rd!')),
+      SMS_MFA_CODE: z.optional(example(digits(/^\d{4,10}$/, 'must be the digits sent to the user'), '123456')),
+      SOFTWARE_TOKEN_MFA_CODE: z.optional(example(digits(/^\d{6}$/, 'must be the six digits of the authenticator'), '123456')),
     }),
   }),
   'ChallengeRequest',
