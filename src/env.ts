@@ -25,6 +25,8 @@ export type Deps = {
   clientAddress?: (c: Context<AppEnv>) => string | undefined
   /** Where gateway requests go (UPSTREAM_URL, or a Workers service binding); none turns the gateway off. */
   upstream?: Upstream
+  /** The scheme of the client's connection as this runtime knows it (Node and Bun: http); else the request URL's. */
+  clientProtocol?: (c: Context<AppEnv>) => string
   /** Milliseconds since the epoch. */
   now: () => number
   log: Logger

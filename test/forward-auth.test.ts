@@ -46,9 +46,11 @@ afterAll(async () => {
 })
 
 /** A GET with the path sent exactly as given (fetch would resolve `..` before sending). */
-function rawGet(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number }> {
+const rawGet = (port: number, path: string, headers: Record<string, string> = {}) => rawRequest(port, 'GET', path, headers)
+
+function rawRequest(port: number, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
       res.resume()
       res.on('end', () => resolve({ status: res.statusCode! }))
     })
@@ -96,6 +98,20 @@ describe.each(['nginx', 'caddy'])('behind %s', (name) => {
     expect(status).toBe(403)
     expect((await rawGet(port(), '/admin/users', { Authorization: `Bearer ${adminToken}` })).status).toBe(200)
     expect(upstream.last()!.headers['x-auth-request-groups']).toBe('admins')
+  })
+
+  it('never lets a client name another request in the header pair its proxy does not set', async () => {
+    for (const [method, path, headers] of [
+      ['GET', '/admin/users', { 'X-Forwarded-Uri': '/public/x' }],
+      ['GET', '/admin/users', { 'X-Original-URI': '/public/x' }],
+      ['DELETE', '/public/x', { 'X-Forwarded-Method': 'GET' }],
+      ['DELETE', '/public/x', { 'X-Original-Method': 'GET' }],
+      ['GET', '/admin/users', { X_Auth_Request_Groups: 'admins', Authorization: `Bearer ${token}` }],
+    ] as const) {
+      let status = 0
+      expect(await reached(async () => ({ status } = await rawRequest(port(), method, path, headers))), `${method} ${path} ${JSON.stringify(headers)}`).toBe(0)
+      expect(status).toBeGreaterThanOrEqual(400)
+    }
   })
 
   it.each(['/public/../admin/users', '/public/%2e%2e/admin/users', '/PUBLIC/%2E%2E/ADMIN/users'])('never lets %s past the admin rule', async (path) => {

@@ -3,6 +3,7 @@
 // refuse and stream alike. A difference is a failure.
 import { createHash, randomBytes } from 'node:crypto'
 import { request, type IncomingHttpHeaders } from 'node:http'
+import { connect } from 'node:net'
 import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runtime } from '../src/dev/runtimes'
@@ -14,6 +15,7 @@ const RUNTIMES: Runtime[] = ['node', 'bun', 'workers']
 const ROUTES = JSON.stringify([
   { path: '/public/*', methods: ['GET'], auth: 'none' },
   { path: '/admin/*', groups: ['admins'] },
+  { path: '/reports/*', methods: ['GET'], groups: ['admins'] },
 ])
 let upstream: TestUpstream
 const servers: Partial<Record<Runtime, Running>> = {}
@@ -148,5 +150,57 @@ describe('across runtimes', () => {
       const differences = cases.filter((c) => seen[runtime][c] !== seen.node[c]).map((c) => `${c}: node ${seen.node[c]} / ${runtime} ${seen[runtime][c]}`)
       expect(differences, runtime).toEqual([])
     }
+  })
+})
+
+describe('from an attacker\'s review of the gateway', () => {
+  /** Raw bytes on one connection: what a smuggler sends. */
+  const rawSend = (baseUrl: string, bytes: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(baseUrl).port), '127.0.0.1')
+      let got = ''
+      socket.on('data', (d) => (got += d))
+      socket.on('end', () => resolve(got))
+      socket.on('error', reject)
+      socket.write(bytes)
+      setTimeout(() => socket.end(), 1500)
+    })
+
+  it.each(RUNTIMES)('on %s, a GET with a Content-Length cannot smuggle a request to the upstream past the rules', async (runtime) => {
+    const base = servers[runtime]!.baseUrl
+    const before = upstream.received.length
+    const smuggled = 'GET /public/b HTTP/1.1\r\na: '
+    const first = rawSend(base, `GET /public/a HTTP/1.1\r\nHost: x\r\nContent-Length: ${smuggled.length}\r\nConnection: close\r\n\r\n${'x'.repeat(smuggled.length)}`)
+    await new Promise((r) => setTimeout(r, 100))
+    const second = rawSend(base, `GET /public/b HTTP/1.1\r\nHost: x\r\na: GET /admin/secret HTTP/1.1\r\nConnection: close\r\n\r\n`)
+    // The first is answered (its body dropped, and its length with it), not left waiting for bytes.
+    expect((await first).split('\r\n')[0]).toBe('HTTP/1.1 200 OK')
+    await second
+    await new Promise((r) => setTimeout(r, 300))
+    const seen = upstream.received.slice(before)
+    expect(seen.map((r) => r.url).filter((u) => u.startsWith('/admin'))).toEqual([])
+    for (const r of seen) expect(r.headers['content-length'] ?? '0').toBe('0')
+  })
+
+  it.each(RUNTIMES)('on %s, identity headers spelled with underscores are dropped too', async (runtime) => {
+    const res = await raw(servers[runtime]!.baseUrl, '/public/x', { X_Auth_Request_User: 'the-ceo', 'x-auth-request_groups': 'admins', X_AUTH_REQUEST_EMAIL: 'ceo@example.com' })
+    expect(res.status).toBe(200)
+    const names = Object.keys(upstream.last()!.headers).map((h) => h.toLowerCase().replaceAll('_', '-'))
+    expect(names.filter((h) => h.startsWith('x-auth-request-'))).toEqual([])
+  })
+
+  it.each(RUNTIMES)('on %s, a rule for GET covers HEAD too', async (runtime) => {
+    const res = await fetch(`${servers[runtime]!.baseUrl}/reports/x`, { method: 'HEAD', headers: { Authorization: `Bearer ${token}` } })
+    expect(res.status).toBe(403)
+  })
+
+  it.each(RUNTIMES)('on %s, the client\'s Forwarded and X-Real-IP never reach the upstream, and X-Forwarded-Proto is the connection\'s', async (runtime) => {
+    const base = servers[runtime]!.baseUrl
+    await rawSend(base, `GET https://victim.example/public/p HTTP/1.1\r\nHost: x\r\nForwarded: for=1.2.3.4;proto=https\r\nX-Real-IP: 1.2.3.4\r\nConnection: close\r\n\r\n`)
+    const got = upstream.last()!
+    expect(got.url).toBe('/public/p')
+    expect(got.headers).not.toHaveProperty('forwarded')
+    expect(got.headers).not.toHaveProperty('x-real-ip')
+    expect(got.headers['x-forwarded-proto']).toBe('http')
   })
 })

@@ -271,3 +271,23 @@ describe('SERVICE_PREFIX', () => {
     for (const bad of ['auth', '/auth/', '/a b', '/..']) expect(() => parseConfig(testEnv({ SERVICE_PREFIX: bad })), bad).toThrow(/^SERVICE_PREFIX /)
   })
 })
+
+describe('forward auth, from an attacker\'s review', () => {
+  const verify = (headers: Record<string, string>) => app.request('/auth/verify', { headers })
+
+  it('refuses when the two pairs of headers disagree: a client cannot pick the path its proxy did not set', async () => {
+    const res = await verify({ 'X-Original-URI': '/admin/users', 'X-Forwarded-Uri': '/public/x' })
+    expect(res.status).toBe(400)
+    expect((await verify({ 'X-Original-URI': '/public/x', 'X-Original-Method': 'DELETE', 'X-Forwarded-Method': 'GET' })).status).toBe(400)
+    // Agreeing pairs are fine (the README's nginx sets both).
+    expect((await verify({ 'X-Original-URI': '/public/x', 'X-Forwarded-Uri': '/public/x', 'X-Original-Method': 'GET', 'X-Forwarded-Method': 'GET' })).status).toBe(200)
+  })
+
+  it.each(['', ' ', 'G ET', 'get;x'])('refuses a method that is not one (%j)', async (method) => {
+    expect((await verify({ 'X-Original-URI': '/public/x', 'X-Original-Method': method })).status).toBe(400)
+  })
+
+  it('refuses a URI with a fragment rather than cutting it off', async () => {
+    expect((await verify({ 'X-Original-URI': '/public/x#/../../admin/users' })).status).toBe(400)
+  })
+})

@@ -12,9 +12,18 @@ export function endToEnd(headers: Headers): Headers {
   return out
 }
 
-/** Drops every `X-Auth-Request-*` header: only the service says who the user is. */
+// Said by the client about itself, and read by some upstreams as said by a proxy: never passed on.
+const CLIENT_CLAIMS = ['forwarded', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host']
+
+/**
+ * Drops every `X-Auth-Request-*` header, spelled with underscores too (WSGI, CGI and some
+ * proxies read `X_Auth_Request_User` as the same header): only the service says who the user
+ * is. And what a client claims about where it came from.
+ */
 export function withoutIdentity(headers: Headers): Headers {
-  for (const name of [...headers.keys()]) if (name.startsWith(IDENTITY_PREFIX)) headers.delete(name)
+  for (const name of [...headers.keys()]) {
+    if (name.replaceAll('_', '-').startsWith(IDENTITY_PREFIX) || CLIENT_CLAIMS.includes(name)) headers.delete(name)
+  }
   return headers
 }
 
@@ -53,20 +62,24 @@ export class UpstreamFailed extends Error {
 export async function forward(
   upstream: Upstream,
   request: Request,
-  target: { base: string; path: string; clientAddress?: string; principal?: Principal; timeoutMs: number },
+  target: { base: string; path: string; clientAddress?: string; protocol: string; principal?: Principal; timeoutMs: number },
 ): Promise<Response> {
   const url = new URL(request.url)
   const headers = withoutIdentity(endToEnd(request.headers))
   headers.delete('host')
   const forwardedFor = [request.headers.get('x-forwarded-for'), target.clientAddress].filter(Boolean).join(', ')
   if (forwardedFor) headers.set('X-Forwarded-For', forwardedFor)
-  headers.set('X-Forwarded-Proto', url.protocol.slice(0, -1))
+  // The connection's, as the runtime knows it: not the scheme of an absolute-form request target.
+  headers.set('X-Forwarded-Proto', target.protocol)
   headers.set('X-Forwarded-Host', request.headers.get('host') ?? url.host)
   if (target.principal) for (const [name, value] of Object.entries(identityHeaders(target.principal))) headers.set(name, value)
 
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(), target.timeoutMs)
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null
+  // A length with no body would make the upstream read the next request on the connection as
+  // this one's body (request smuggling): the body is dropped, its framing with it.
+  if (!hasBody) headers.delete('content-length')
   let res: Response
   try {
     res = await upstream(`${target.base}${target.path}${url.search}`, {

@@ -13,7 +13,7 @@ import { matchRule } from './rules'
  * sent on to the upstream (`proxy`); a proxy in front asks the same question at /auth/verify
  * (`verify`). Deny by default; the rule sees exactly the path the upstream gets.
  */
-export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocations' | 'upstream' | 'clientAddress'>) {
+export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocations' | 'upstream' | 'clientAddress' | 'clientProtocol'>) {
   const { routes, timeoutMs, upstreamUrl } = deps.config.gateway
   const check = bearerCheck(deps)
   const realm = deps.config.jwt.audience
@@ -46,6 +46,7 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
         base: upstreamUrl ?? new URL(c.req.url).origin,
         path,
         clientAddress: deps.clientAddress?.(c),
+        protocol: deps.clientProtocol?.(c) ?? new URL(c.req.url).protocol.slice(0, -1),
         principal,
         timeoutMs,
       })
@@ -57,12 +58,17 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
      * The body is never read.
      */
     async verify(c: Context<AppEnv>): Promise<Response> {
-      const uri = c.req.header('X-Forwarded-Uri') ?? c.req.header('X-Original-URI')
+      // Each proxy sets one pair and passes the client's headers on: the other pair may be the
+      // client's own. Both there and disagreeing is refused, never settled by precedence.
+      const uri = agreed(c.req.header('X-Forwarded-Uri'), c.req.header('X-Original-URI'))
       if (!uri) throw new ApiError('invalid_request', 'X-Forwarded-Uri or X-Original-URI must name the original request.')
-      const method = (c.req.header('X-Forwarded-Method') ?? c.req.header('X-Original-Method') ?? 'GET').toUpperCase()
+      const method = (agreed(c.req.header('X-Forwarded-Method'), c.req.header('X-Original-Method')) ?? 'GET').toUpperCase()
+      if (!/^[A-Z]+$/.test(method)) throw new ApiError('invalid_request', 'The original method is not one.')
+      // A request target never holds a fragment: refused, not cut off (an upstream could read past it).
+      if (uri.includes('#')) throw new ApiError('invalid_request', 'The original URI holds a fragment.')
       // An absolute URI (some proxies send one) is reduced to its path; the query plays no part in rules.
       const path = /^https?:\/\//i.test(uri) ? uri.replace(/^https?:\/\/[^/?#]*/i, '') || '/' : uri
-      const { principal } = await admit(c, method, path.split(/[?#]/, 1)[0]!)
+      const { principal } = await admit(c, method, path.split('?', 1)[0]!)
       // All four, empty when there is nothing to say: a proxy that copies them then overwrites what
       // the client sent (Caddy 2.6 copies a missing one as the text of its placeholder).
       const identity = principal ? identityHeaders(principal) : {}
@@ -70,4 +76,10 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
       return reply(c, { status: 'ok' })
     },
   }
+}
+
+/** The value of two headers that must say the same when both are there; undefined when neither is. */
+function agreed(a: string | undefined, b: string | undefined): string | undefined {
+  if (a !== undefined && b !== undefined && a !== b) throw new ApiError('invalid_request', 'The forwarded and original request headers disagree.')
+  return a ?? b
 }

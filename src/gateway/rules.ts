@@ -47,7 +47,8 @@ const DEFAULT: Rule = { path: '/*', auth: 'user', groups: [] }
 export function matchRule(rules: readonly Rule[], method: string, path: string): Rule {
   const p = path.toLowerCase()
   for (const r of rules) {
-    if (r.methods && !r.methods.includes(method)) continue
+    // A rule for GET covers HEAD too, which every server answers with the GET handler.
+    if (r.methods && !r.methods.includes(method) && !(method === 'HEAD' && r.methods.includes('GET'))) continue
     if (r.path.endsWith('/*')) {
       const prefix = r.path.slice(0, -2)
       if (p === prefix || p.startsWith(`${prefix}/`) || prefix === '') return r

@@ -17,7 +17,8 @@ export function appFromEnv(env: Record<string, string | undefined>, runtime: Pic
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT must be a port number')
     const hostname = env.HOST || '127.0.0.1'
     const now = () => Date.now()
-    const overrides: Partial<Deps> = { now, log: batchedStdoutLog(), docsAsset: fileDocsAssets(), openApi: builtOpenApi(config.prefix), ...runtime }
+    // These servers listen on plain HTTP: that is the scheme of every connection they get.
+    const overrides: Partial<Deps> = { now, log: batchedStdoutLog(), docsAsset: fileDocsAssets(), openApi: builtOpenApi(config.prefix), clientProtocol: () => 'http', ...runtime }
     if (config.gateway.upstreamUrl) overrides.upstream = process.versions.bun ? bunUpstream : nodeUpstream
     // Several instances share revocations through Redis; one instance can keep them in memory.
     if (env.REDIS_URL) {

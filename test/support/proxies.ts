@@ -15,6 +15,9 @@ export const NGINX_LOCATIONS = `location = /_auth {
     proxy_set_header Content-Length "";
     proxy_set_header X-Original-URI $request_uri;
     proxy_set_header X-Original-Method $request_method;
+    # The other pair too, so that a client's own X-Forwarded-* cannot name another request.
+    proxy_set_header X-Forwarded-Uri $request_uri;
+    proxy_set_header X-Forwarded-Method $request_method;
 }
 
 location / {
@@ -39,6 +42,10 @@ export const CADDY_SITE = `http://127.0.0.1:8080 {
 		request_header -X-Auth-Request-Email
 		request_header -X-Auth-Request-Preferred-Username
 		request_header -X-Auth-Request-Groups
+		request_header -X_Auth_Request_User
+		request_header -X_Auth_Request_Email
+		request_header -X_Auth_Request_Preferred_Username
+		request_header -X_Auth_Request_Groups
 		forward_auth 127.0.0.1:8787 {
 			uri /auth/verify
 			copy_headers X-Auth-Request-User X-Auth-Request-Email X-Auth-Request-Preferred-Username X-Auth-Request-Groups
