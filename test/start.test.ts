@@ -1,5 +1,6 @@
 // The main job on a fresh clone: `npm start` brings the service up on an embedded emulator.
 import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -56,13 +57,18 @@ describe('npm start without COGNITO_USER_POOL_ID', () => {
       })
       expect(res.status).toBe(201)
       const deadline = Date.now() + 5000
-      while (!output().includes(`confirmation code for ${email}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-      const code = new RegExp(`confirmation code for ${email}: (\\d+)`).exec(output())?.[1]
+      while (!output().includes(`sign-up code for ${email}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      const code = new RegExp(`sign-up code for ${email}: (\\d+)`).exec(output())?.[1]
       expect(code).toMatch(/^\d{6}$/)
       const confirm = await fetch(`${baseUrl}/confirm?username=${encodeURIComponent(email)}&confirmation_code=${code}`, { method: 'POST' })
       expect(confirm.status).toBe(200)
     })
     expect(first).toMatch(/docs: http:\/\/127\.0\.0\.1:\d+\/docs/)
+    // The README's sample of what npm start prints is what it prints (ports, pool, addresses and codes aside).
+    const sample = /it prints the docs URL[\s\S]*?```\n([\s\S]*?)```/.exec(readFileSync(join(root, 'README.md'), 'utf8'))![1]!
+    const shape = (text: string) => text.split('\n').map((l) => l.replace(/local_\w+/g, 'POOL').replace(/[\w.+-]+@example\.com/g, 'EMAIL').replace(/\d+/g, 'N').trim())
+    const printed = new Set(shape(first))
+    for (const line of shape(sample).filter((l) => l && !l.includes('password reset code'))) expect(printed, line).toContain(line)
     expect(first).toContain('JWT_SECRET not set: using a fresh random one')
     const pool = /pool (\S+),/.exec(first)?.[1]
 

@@ -10,6 +10,8 @@
 //   true); cognito-local leaves it unverified, so no token would ever vouch for an address.
 // - RespondToAuthChallenge: Cognito takes only a Session it handed out, for that user, for three
 //   minutes; cognito-local takes any, so anyone could answer NEW_PASSWORD_REQUIRED for anyone.
+// - Every code it "delivers" is also printed as one line that says what the code is for
+//   (`code delivery: <source> <destination> <code>`), which npm start shows as such.
 // - email_verified in ID tokens: cognito-local writes Boolean("false"), which is true; Cognito
 //   writes false for an address changed and not verified again.
 // Run by startEmulator() in place of cognito-local's own bin.
@@ -118,6 +120,22 @@ Targets.ConfirmSignUp = (services) => {
     }
     return result
   }
+}
+
+// Each operation's services, with message delivery that also prints what the code is for.
+for (const [name, factory] of Object.entries(Targets)) {
+  Targets[name] = (services) =>
+    factory({
+      ...services,
+      messages: {
+        ...services.messages,
+        deliver: (ctx, source, clientId, poolId, user, code, meta, details) => {
+          const destination = (details as { Destination?: string }).Destination ?? user.Username
+          console.log(`code delivery: ${source} ${destination} ${code}`)
+          return services.messages.deliver(ctx, source, clientId, poolId, user, code, meta, details)
+        },
+      },
+    })
 }
 
 type Generate = (this: unknown, ctx: unknown, user: User, ...rest: unknown[]) => Promise<unknown>

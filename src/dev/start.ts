@@ -19,16 +19,14 @@ if (!env.COGNITO_USER_POOL_ID) {
   const dir = resolve(env.COGNITO_LOCAL_DIR || join(root, '.cognito-local'))
   mkdirSync(dir, { recursive: true })
   const emulatorPort = Number(env.COGNITO_LOCAL_PORT || 9229)
-  let codeFor = ''
+  // What each code the emulator "e-mails" is for (src/dev/cognito-local.ts prints one line per code).
+  const PURPOSE: Record<string, string> = { SignUp: 'sign-up code', ResendCode: 'sign-up code', ForgotPassword: 'password reset code', UpdateUserAttribute: 'address check code', VerifyUserAttribute: 'address check code' }
   emulator = await startEmulator({
     dir,
     port: emulatorPort,
-    // cognito-local prints each "e-mail" in a box; show just who it is for and the code.
     onOutput: (line) => {
-      const dest = /Destination:\s+(\S+)/.exec(line)
-      if (dest) codeFor = dest[1]!
-      const code = /Code:\s+(\S+)/.exec(line)
-      if (code) console.log(`[cognito-local] confirmation code for ${codeFor}: ${code[1]}`)
+      const m = /^code delivery: (\S+) (\S+) (\S+)$/.exec(line)
+      if (m) console.log(`[cognito-local] ${PURPOSE[m[1]!] ?? `${m[1]} code`} for ${m[2]}: ${m[3]}`)
     },
   })
   // The pool is kept in .cognito-local/ (ignored by git) and reused across restarts.
