@@ -32,6 +32,8 @@ export type Deps = {
   log: Logger
   /** A file of swagger-ui-dist (Node, Bun); on Workers the platform serves them as static assets. */
   docsAsset?: (file: string) => Promise<{ bytes: Uint8Array; type: string } | undefined>
+  /** Swagger UI's page (Node, Bun); on Workers it is a static asset too. */
+  docsPage?: () => string
   /** The OpenAPI document as JSON text (Node, Bun); on Workers it is a static asset too. */
   openApi?: () => string
 }

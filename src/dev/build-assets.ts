@@ -4,6 +4,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { docsPage } from '../docs-page'
 import { openApiDocument } from '../openapi'
 import { DOCS_ASSET_FILES, DOCS_ASSETS_PATH } from '../routes/docs'
 
@@ -14,3 +15,5 @@ mkdirSync(to, { recursive: true })
 for (const file of DOCS_ASSET_FILES) copyFileSync(join(from, file), join(to, file))
 // SERVICE_PREFIX, when the environment of `wrangler dev`/`deploy` has it, goes into the document.
 writeFileSync(join(publicDir, 'openapi.json'), JSON.stringify(openApiDocument(process.env.SERVICE_PREFIX ?? '')))
+// The page at /docs (the platform serves docs.html there), loading the files and document above.
+writeFileSync(join(publicDir, 'docs.html'), docsPage(''))

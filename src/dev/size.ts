@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
 
-export const BUDGET_BYTES = 64 * 1024
+export const BUDGET_BYTES = 48 * 1024
 const root = resolve(import.meta.dirname, '../..')
 
 /** Builds a Worker with wrangler and answers the size of its script, raw and gzipped. */

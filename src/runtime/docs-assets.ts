@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { Deps } from '../env'
+import { docsPage } from '../docs-page'
 import { openApiDocument } from '../openapi'
 
 const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' }
@@ -21,4 +22,10 @@ export function fileDocsAssets(): NonNullable<Deps['docsAsset']> {
 export function builtOpenApi(prefix = ''): NonNullable<Deps['openApi']> {
   let document: string | undefined
   return () => (document ??= JSON.stringify(openApiDocument(prefix)))
+}
+
+/** Node and Bun: Swagger UI's page, its document and files under SERVICE_PREFIX as every route. */
+export function builtDocsPage(prefix = ''): NonNullable<Deps['docsPage']> {
+  const page = docsPage(prefix)
+  return () => page
 }

@@ -1,7 +1,7 @@
 import { createApp, createDeps } from '../app'
 import { ConfigError, parseConfig } from '../config'
 import type { Deps } from '../env'
-import { builtOpenApi, fileDocsAssets } from './docs-assets'
+import { builtDocsPage, builtOpenApi, fileDocsAssets } from './docs-assets'
 import { batchedStdoutLog } from './log'
 import { redisStores } from './redis'
 import { bunUpstream, nodeUpstream } from './upstream'
@@ -18,7 +18,7 @@ export function appFromEnv(env: Record<string, string | undefined>, runtime: Pic
     const hostname = env.HOST || '127.0.0.1'
     const now = () => Date.now()
     // These servers listen on plain HTTP: that is the scheme of every connection they get.
-    const overrides: Partial<Deps> = { now, log: batchedStdoutLog(), docsAsset: fileDocsAssets(), openApi: builtOpenApi(config.prefix), clientProtocol: () => 'http', ...runtime }
+    const overrides: Partial<Deps> = { now, log: batchedStdoutLog(), docsAsset: fileDocsAssets(), openApi: builtOpenApi(config.prefix), docsPage: builtDocsPage(config.prefix), clientProtocol: () => 'http', ...runtime }
     if (config.gateway.upstreamUrl) overrides.upstream = process.versions.bun ? bunUpstream : nodeUpstream
     // Several instances share revocations through Redis; one instance can keep them in memory.
     if (env.REDIS_URL) {

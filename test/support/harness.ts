@@ -5,7 +5,7 @@ import { createApp, createDeps } from '../../src/app'
 import { parseConfig } from '../../src/config'
 import { readConfirmationCode } from '../../src/dev/emulator'
 import type { Deps } from '../../src/env'
-import { builtOpenApi } from '../../src/runtime/docs-assets'
+import { builtDocsPage, builtOpenApi } from '../../src/runtime/docs-assets'
 
 export const cognito = () => inject('cognito')
 export const TEST_SECRET = 'test-secret-of-at-least-32-bytes-0123456789'
@@ -26,7 +26,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
 /** The app, in process, talking to the real emulator over HTTP. */
 export function testApp(env: Record<string, string | undefined> = {}, deps: Partial<Deps> & { fetch?: typeof fetch } = {}) {
   const config = parseConfig(testEnv(env))
-  const d = createDeps(config, { log: () => {}, openApi: builtOpenApi(config.prefix), ...deps })
+  const d = createDeps(config, { log: () => {}, openApi: builtOpenApi(config.prefix), docsPage: builtDocsPage(config.prefix), ...deps })
   return { app: createApp(d), deps: d, config }
 }
 
