@@ -92,7 +92,10 @@ try {
   await emulatorCall(emulator.endpoint, 'ConfirmSignUp', { ClientId: pool.clientId, Username: email, ConfirmationCode: await readConfirmationCode(emulatorDir, pool.userPoolId, email) })
 
   console.log(`machine: ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores, node ${process.version}; wrk -t1 -c50 -d${SECONDS}s per figure\n`)
-  for (const runtime of ['node', 'bun'] as Runtime[]) {
+  // BENCH_RUNTIMES=bun and BENCH_ONLY=gateway narrow a run while working on one figure.
+  const only = process.env.BENCH_ONLY
+  for (const runtime of (process.env.BENCH_RUNTIMES?.split(',') ?? ['node', 'bun']) as Runtime[]) {
+    if (only !== 'gateway') {
     const bareCommand = runtime === 'node'
       ? { command: process.execPath, args: ['--import', TSX_LOADER, join(root, 'src/dev/bare-node.ts')] }
       : { command: join(root, 'node_modules/.bin/bun'), args: ['run', join(root, 'src/dev/bare-bun.ts')] }
@@ -141,6 +144,7 @@ try {
     } finally {
       bare.stop()
       service.stop()
+    }
     }
 
     // The gateway: a protected GET sent on to an upstream, against the upstream reached directly

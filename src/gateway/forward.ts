@@ -3,28 +3,39 @@ import type { Principal } from '../tokens/principal'
 // RFC 9110 §7.6.1: meant for one connection, never forwarded (either way), with those `Connection` names.
 const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection']
 export const IDENTITY_PREFIX = 'x-auth-request-'
+// Said by the client about itself, and read by some upstreams as said by a proxy: never passed on.
+// `host` too: the upstream's is its own.
+const CLIENT_CLAIMS = ['forwarded', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host', 'host']
 
-/** A copy of `headers` without hop-by-hop ones, nor those the `Connection` header names. */
+/** The names the `Connection` header lists, which are hop-by-hop too. */
+const connectionNames = (headers: Headers) => {
+  const value = headers.get('connection')
+  return value ? value.split(',').map((h) => h.trim().toLowerCase()) : []
+}
+
+/** A copy of a response's headers without hop-by-hop ones; the same object when it has none (the usual case). */
 export function endToEnd(headers: Headers): Headers {
+  if (!HOP_BY_HOP.some((h) => headers.has(h))) return headers
   const out = new Headers(headers)
-  const named = (headers.get('connection') ?? '').split(',').map((h) => h.trim().toLowerCase())
-  for (const name of [...HOP_BY_HOP, ...named]) if (name) out.delete(name)
+  for (const name of [...HOP_BY_HOP, ...connectionNames(headers)]) out.delete(name)
   return out
 }
 
-// Said by the client about itself, and read by some upstreams as said by a proxy: never passed on.
-const CLIENT_CLAIMS = ['forwarded', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host']
-
 /**
- * Drops every `X-Auth-Request-*` header, spelled with underscores too (WSGI, CGI and some
- * proxies read `X_Auth_Request_User` as the same header): only the service says who the user
- * is. And what a client claims about where it came from.
+ * A request's headers for the upstream, in one pass: no hop-by-hop ones (nor those `Connection`
+ * names), no `X-Auth-Request-*` however spelled (WSGI and CGI read `X_Auth_Request_User` as the
+ * same header; only the service says who the user is), nothing a client claims about where it
+ * came from.
  */
-export function withoutIdentity(headers: Headers): Headers {
-  for (const name of [...headers.keys()]) {
-    if (name.replaceAll('_', '-').startsWith(IDENTITY_PREFIX) || CLIENT_CLAIMS.includes(name)) headers.delete(name)
+export function forwardable(headers: Headers): Headers {
+  const named = connectionNames(headers)
+  const out = new Headers()
+  for (const [name, value] of headers) {
+    if (HOP_BY_HOP.includes(name) || CLIENT_CLAIMS.includes(name) || named.includes(name)) continue
+    if (name.startsWith('x') && name.replaceAll('_', '-').startsWith(IDENTITY_PREFIX)) continue
+    out.append(name, value)
   }
-  return headers
+  return out
 }
 
 // Header values are bytes: a display name beyond printable ASCII travels percent-encoded (UTF-8).
@@ -62,16 +73,14 @@ export class UpstreamFailed extends Error {
 export async function forward(
   upstream: Upstream,
   request: Request,
-  target: { base: string; path: string; clientAddress?: string; protocol: string; principal?: Principal; timeoutMs: number },
+  target: { base: string; path: string; search: string; host: string; clientAddress?: string; protocol: string; principal?: Principal; timeoutMs: number },
 ): Promise<Response> {
-  const url = new URL(request.url)
-  const headers = withoutIdentity(endToEnd(request.headers))
-  headers.delete('host')
+  const headers = forwardable(request.headers)
   const forwardedFor = [request.headers.get('x-forwarded-for'), target.clientAddress].filter(Boolean).join(', ')
   if (forwardedFor) headers.set('X-Forwarded-For', forwardedFor)
   // The connection's, as the runtime knows it: not the scheme of an absolute-form request target.
   headers.set('X-Forwarded-Proto', target.protocol)
-  headers.set('X-Forwarded-Host', request.headers.get('host') ?? url.host)
+  headers.set('X-Forwarded-Host', request.headers.get('host') ?? target.host)
   if (target.principal) for (const [name, value] of Object.entries(identityHeaders(target.principal))) headers.set(name, value)
 
   const controller = new AbortController()
@@ -82,7 +91,7 @@ export async function forward(
   if (!hasBody) headers.delete('content-length')
   let res: Response
   try {
-    res = await upstream(`${target.base}${target.path}${url.search}`, {
+    res = await upstream(`${target.base}${target.path}${target.search}`, {
       method: request.method,
       headers,
       body: hasBody ? request.body : undefined,
@@ -96,5 +105,6 @@ export async function forward(
   } finally {
     clearTimeout(timer)
   }
-  return new Response(res.body, { status: res.status, statusText: res.statusText, headers: endToEnd(res.headers) })
+  const out = endToEnd(res.headers)
+  return out === res.headers ? new Response(res.body, res) : new Response(res.body, { status: res.status, statusText: res.statusText, headers: out })
 }

@@ -40,11 +40,14 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
 
     /** Checks a request against ROUTES and sends it on to the upstream. */
     async proxy(c: Context<AppEnv>): Promise<Response> {
-      const { path, principal } = await admit(c, c.req.method, new URL(c.req.url).pathname)
+      const url = new URL(c.req.url)
+      const { path, principal } = await admit(c, c.req.method, url.pathname)
       return forward(deps.upstream!, c.req.raw, {
         // A service binding takes any URL; its host is the original one.
-        base: upstreamUrl ?? new URL(c.req.url).origin,
+        base: upstreamUrl ?? url.origin,
         path,
+        search: url.search,
+        host: url.host,
         clientAddress: deps.clientAddress?.(c),
         protocol: deps.clientProtocol?.(c) ?? new URL(c.req.url).protocol.slice(0, -1),
         principal,
