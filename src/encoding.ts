@@ -1,4 +1,5 @@
-// base64url (RFC 4648 §5) without padding, the one helper for every token part the service reads or writes.
+// base64url (RFC 4648 §5) without padding, the one helper for every token part the service reads
+// or writes; and the one safe parse of JSON settings.
 
 const encoder = new TextEncoder()
 
@@ -25,4 +26,13 @@ export function fromBase64url(text: string): Uint8Array | undefined {
 export async function digest(text: string): Promise<string> {
   const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
   return base64url(bytes.slice(0, 18))
+}
+
+/** A JSON text parsed, or undefined if it is not JSON (never a thrown SyntaxError quoting the input). */
+export function safeJsonParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
 }

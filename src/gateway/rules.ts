@@ -1,4 +1,5 @@
 import * as z from 'zod/mini'
+import { safeJsonParse } from '../encoding'
 import { normalizePath } from './path'
 
 /** One rule of ROUTES: which requests it covers, and what they need. */
@@ -23,12 +24,8 @@ const RulesSchema = z.array(RuleSchema)
 /** Parses ROUTES (a JSON array of rules); throws an Error whose message says what is wrong, never the value. */
 export function parseRoutes(text: string | undefined): Rule[] {
   if (text === undefined) return []
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    throw new Error('must be a JSON array of rules')
-  }
+  const json = safeJsonParse(text)
+  if (json === undefined) throw new Error('must be a JSON array of rules')
   const parsed = RulesSchema.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!

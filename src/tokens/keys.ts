@@ -1,4 +1,5 @@
 import * as z from 'zod/mini'
+import { safeJsonParse } from '../encoding'
 
 /** One of JWT_KEYS: a private key that signs (the first) or verifies (all) access tokens. */
 export type SigningKey = { kid: string; alg: 'ES256' | 'EdDSA'; privateJwk: JsonWebKey; publicJwk: JsonWebKey & { kid: string; alg: string; use: 'sig' } }
@@ -15,12 +16,8 @@ const Keys = z.array(z.union([Ec, Okp])).check(z.minLength(1, 'must hold at leas
  * unique `kid`. Throws an Error saying what is wrong, never a key's value.
  */
 export function parseSigningKeys(text: string): SigningKey[] {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    throw new Error('must be a JSON array of private JWKs')
-  }
+  const json = safeJsonParse(text)
+  if (json === undefined) throw new Error('must be a JSON array of private JWKs')
   const parsed = Keys.safeParse(json)
   if (!parsed.success) {
     const at = parsed.error.issues[0]!.path

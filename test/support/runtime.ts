@@ -1,5 +1,6 @@
 // Starts the real service under a runtime (Node, Bun, workerd through wrangler dev) for black-box tests.
 import { spawn } from 'node:child_process'
+import { expect } from 'vitest'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -55,4 +56,14 @@ export async function startRuntime(
     await new Promise((r) => setTimeout(r, 150))
   }
   return { baseUrl, output: () => out, stop }
+}
+
+/** Fails listing every case where Bun or workerd answered otherwise than Node (`seen`: runtime → case → answer). */
+export function expectSameAnswers(seen: Record<'node' | 'bun' | 'workers', Record<string, string>>, atLeast: number) {
+  const cases = Object.keys(seen.node)
+  expect(cases.length).toBeGreaterThan(atLeast)
+  for (const runtime of ['bun', 'workers'] as const) {
+    const differences = cases.filter((c) => seen[runtime][c] !== seen.node[c]).map((c) => `${c}: node ${seen.node[c]} / ${runtime} ${seen[runtime][c]}`)
+    expect(differences, runtime).toEqual([])
+  }
 }
