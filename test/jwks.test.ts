@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { Hono } from 'hono'
 import { jwk } from 'hono/jwk'
-import { createRemoteJWKSet, jwtVerify } from 'jose'
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWK } from 'jose'
 import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../src/config'
@@ -85,9 +85,14 @@ print(json.dumps({"email": claims["email"], "kid": key.key_id}))
     const { access_token } = await signIn(app, creds)
     expect(decode(access_token.split('.')[0]!).kid).toBe(older.privateJwk.kid)
     expect((await fetch(`${server.baseUrl}/demopage`, { headers: bearer(access_token) })).status).toBe(200)
-    // Dropped from the list: refused.
+    // Downstream too, from the JWKS published while the old key is listed.
+    const listed = createRemoteJWKSet(new URL(`${server.baseUrl}/.well-known/jwks.json`))
+    expect((await jwtVerify(access_token, listed, { issuer: 'edge-auth-gateway', audience: 'api' })).payload.email).toBe(creds.email)
+    // Dropped from the list: refused here, and gone from the JWKS a downstream service reads.
     const { app: afterRotation } = testApp({ JWT_KEYS: JSON.stringify([es256.privateJwk]) })
     expect((await afterRotation.request('/demopage', { headers: bearer(access_token) })).status).toBe(401)
+    const published = (await (await afterRotation.request('/.well-known/jwks.json')).json()) as { keys: JWK[] }
+    await expect(jwtVerify(access_token, createLocalJWKSet(published), { issuer: 'edge-auth-gateway', audience: 'api' })).rejects.toThrow()
   })
 
   it('refuses HS256 tokens, a public key used as an HMAC secret, unknown kids, jku/x5u/jwk headers and another alg for a kid', async () => {

@@ -15,15 +15,24 @@ import { startRuntime, type Running } from './support/runtime'
 const root = resolve(import.meta.dirname, '..')
 let lib: typeof import('../src/index')
 let server: Running
+let consumer: string
 beforeAll(async () => {
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' })
-  lib = (await import(pathToFileURL(join(root, 'dist/index.js')).href)) as typeof import('../src/index')
+  // As a user gets it: `npm pack` (which builds dist/), installed into a new project of its own.
+  await mkdir(join(root, 'test-artifacts'), { recursive: true })
+  consumer = await mkdtemp(join(root, 'test-artifacts', 'consumer-'))
+  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', consumer], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!
+  await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'my-api', private: true, type: 'module' }))
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`, 'hono@4.13.19'], { cwd: consumer, stdio: 'pipe' })
+  lib = (await import(pathToFileURL(join(consumer, 'node_modules/edge-auth-gateway/dist/index.js')).href)) as typeof import('../src/index')
   server = await startRuntime('node', testEnv())
-}, 90_000)
-afterAll(() => server?.stop())
+}, 180_000)
+afterAll(async () => {
+  await server?.stop()
+  if (consumer) await rm(consumer, { recursive: true, force: true })
+})
 
 describe('the built package', () => {
-  it('mounts the auth routes in an app of one\'s own, and bearerAuth protects its routes, sessions included', async () => {
+  it('installed from the npm pack tarball, mounts the auth routes in an app of one\'s own, and bearerAuth protects its routes, sessions included', async () => {
     const deps = lib.createDeps(lib.parseConfig(testEnv()), { log: () => {} })
     const own = new Hono<AppEnv>()
       .route('/auth', lib.createApp(deps))
@@ -50,19 +59,12 @@ describe('the built package', () => {
     expect((await own.request('/api/orders', { headers: auth })).status).toBe(401)
   })
 
-  it('ships declarations a TypeScript project of one\'s own compiles against, hc<AppType> typed', async () => {
-    // Inside the package, so that 'edge-auth-gateway' resolves through package.json's exports (a self-reference).
-    await mkdir(join(root, 'test-artifacts'), { recursive: true })
-    const dir = await mkdtemp(join(root, 'test-artifacts', 'consumer-'))
-    try {
-      await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({
-        compilerOptions: {
-          strict: true, noEmit: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', lib: ['ES2023', 'DOM'], skipLibCheck: true,
-          types: [],
-        },
-        files: ['consumer.ts'],
-      }))
-      await writeFile(join(dir, 'consumer.ts'), `
+  it('ships declarations a project of one\'s own compiles against, hc<AppType> typed, and a wrong call fails to', async () => {
+    await writeFile(join(consumer, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', lib: ['ES2023', 'DOM'], skipLibCheck: true, types: [] },
+      files: ['client.ts'],
+    }))
+    const client = `
 import { hc } from 'hono/client'
 import type { AppType } from 'edge-auth-gateway'
 const client = hc<AppType>('http://127.0.0.1:8787')
@@ -72,18 +74,23 @@ export async function demo(token: string) {
   if ('access_token' in body) body.access_token satisfies string
   const me = await (await client.me.$get({}, { headers: { Authorization: 'Bearer ' + token } })).json()
   if ('email' in me) me.email satisfies string
-  // @ts-expect-error: no such route
-  client.nowhere
 }
-`)
+`
+    const tsc = () => {
       try {
-        execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], { cwd: root, encoding: 'utf8' })
+        execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(consumer, 'tsconfig.json')], { cwd: consumer, encoding: 'utf8' })
+        return ''
       } catch (err) {
-        throw new Error(`tsc: ${(err as { stdout?: string }).stdout ?? err}`)
+        return (err as { stdout?: string }).stdout ?? String(err)
       }
-    } finally {
-      await rm(dir, { recursive: true, force: true })
     }
+    await writeFile(join(consumer, 'client.ts'), client)
+    expect(tsc()).toBe('')
+    // A deliberate mistake: a number where the form wants a string, and a route that does not exist.
+    await writeFile(join(consumer, 'client.ts'), `${client}\nexport const wrong = () => [client.signin.$post({ form: { username: 1, password: 'p' } }), client.nowhere]\n`)
+    const errors = tsc()
+    expect(errors).toMatch(/client\.ts\(\d+,\d+\): error TS2322/)
+    expect(errors).toMatch(/Property 'nowhere' does not exist/)
   }, 60_000)
 })
 
