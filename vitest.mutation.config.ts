@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config'
+
+// `npm run mutation`: the in-process tests only. Stryker switches mutants on inside the vitest
+// process; tests that talk to a separately started server (Node, Bun, workerd, Chromium) would
+// run the code with no mutant active, costing minutes per mutant and killing none.
+export default defineConfig({
+  test: {
+    include: [
+      'test/access-token.test.ts', 'test/account-flows.test.ts', 'test/brute-force.test.ts', 'test/cognito-client.test.ts',
+      'test/cognito-mode.test.ts', 'test/config.test.ts', 'test/faults.test.ts', 'test/flows.test.ts', 'test/gateway.test.ts',
+      'test/seal.test.ts', 'test/session-lifetime.test.ts', 'test/store-contract.test.ts', 'test/token-endpoint.test.ts',
+      'test/verified-cache.test.ts',
+    ],
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})
