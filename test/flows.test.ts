@@ -1,4 +1,6 @@
 // The original flows and API.md's error table, against the real Cognito emulator.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { emulatorCall } from '../src/dev/emulator'
 import { bearer, codeFor, cognito, confirmedUser, formPost, jsonPost, newCreds, signIn, testApp } from './support/harness'
@@ -287,6 +289,7 @@ describe('sign-out', () => {
   it('refuses the bearer token from then on, and revokes the refresh token at Cognito', async () => {
     const creds = await confirmedUser(app)
     const tokens = await signIn(app, creds)
+    const refreshTokensBefore = (await cognitoRefreshTokens(creds.email)).length
     const res = await formPost(app, '/signout', { refresh_token: tokens.refresh_token }, bearer(tokens.access_token))
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ msg: 'User signed out successfully' })
@@ -294,6 +297,9 @@ describe('sign-out', () => {
     const after = await app.request('/demopage', { headers: bearer(tokens.access_token) })
     expect(after.status).toBe(401)
     expect((await after.json()).error).toBe('invalid_token')
+
+    // Cognito no longer holds it: RevokeToken reached the emulator (the sealed token alone tells nothing).
+    expect(await cognitoRefreshTokens(creds.email)).toHaveLength(refreshTokensBefore - 1)
 
     // The emulator itself now refuses the refresh token.
     const refresh = fetch(`${cognito().endpoint}/`, {
@@ -310,9 +316,13 @@ describe('sign-out', () => {
     const creds = await confirmedUser(app)
     const first = await signIn(app, creds)
     const second = await signIn(app, creds)
+    const before = await cognitoRefreshTokens(creds.email)
     const res = await jsonPost(app, '/signout', { refresh_token: first.refresh_token }, bearer(first.access_token))
     expect(res.status).toBe(200)
+    // Read from the JSON body: Cognito holds one refresh token less (RevokeToken), the other sign-in's stays.
+    expect(await cognitoRefreshTokens(creds.email)).toHaveLength(before.length - 1)
     expect((await app.request('/demopage', { headers: bearer(second.access_token) })).status).toBe(200)
+    expect((await formPost(app, '/token', { grant_type: 'refresh_token', refresh_token: second.refresh_token })).status).toBe(200)
   })
 
   it('is harmless twice in a row, and with a refresh token that is not one', async () => {
@@ -382,3 +392,11 @@ describe('confirm, from Swagger UI', () => {
     expect(res.status).toBe(200)
   })
 })
+
+/** The refresh tokens the emulator holds for a user, read from its data file. */
+async function cognitoRefreshTokens(email: string): Promise<string[]> {
+  const db = JSON.parse(await readFile(join(cognito().dir, '.cognito', 'db', `${cognito().userPoolId}.json`), 'utf8')) as {
+    Users: Record<string, { Attributes: { Name: string; Value: string }[]; RefreshTokens?: string[] }>
+  }
+  return Object.values(db.Users).find((u) => u.Attributes.some((a) => a.Name === 'email' && a.Value === email))?.RefreshTokens ?? []
+}
