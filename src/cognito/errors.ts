@@ -118,7 +118,7 @@ export function isWrongSecret(err: unknown): boolean {
 }
 
 /** Whether Cognito refused something about the user or the token alone (not its own fault nor ours). */
-export function isAboutTheUser(err: unknown): boolean {
+function isAboutTheUser(err: unknown): boolean {
   return err instanceof CognitoError && err.failure.kind === 'rejected' && ABOUT_THE_USER.has(err.failure.type)
 }
 

@@ -2,7 +2,7 @@ import type { Principal } from '../tokens/principal'
 
 // RFC 9110 §7.6.1: meant for one connection, never forwarded (either way), with those `Connection` names.
 const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection']
-export const IDENTITY_PREFIX = 'x-auth-request-'
+const IDENTITY_PREFIX = 'x-auth-request-'
 // Said by the client about itself, and read by some upstreams as said by a proxy: never passed on.
 // `host` too: the upstream's is its own.
 const CLIENT_CLAIMS = ['forwarded', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host', 'host']
@@ -14,7 +14,7 @@ const connectionNames = (headers: Headers) => {
 }
 
 /** A copy of a response's headers without hop-by-hop ones; the same object when it has none (the usual case). */
-export function endToEnd(headers: Headers): Headers {
+function endToEnd(headers: Headers): Headers {
   if (!HOP_BY_HOP.some((h) => headers.has(h))) return headers
   const out = new Headers(headers)
   for (const name of [...HOP_BY_HOP, ...connectionNames(headers)]) out.delete(name)
@@ -27,7 +27,7 @@ export function endToEnd(headers: Headers): Headers {
  * same header; only the service says who the user is), nothing a client claims about where it
  * came from.
  */
-export function forwardable(headers: Headers): Headers {
+function forwardable(headers: Headers): Headers {
   const named = connectionNames(headers)
   const out = new Headers()
   for (const [name, value] of headers) {

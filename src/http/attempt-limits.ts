@@ -8,7 +8,7 @@ import { ApiError } from './errors'
 export type Account = { sub: string } | { name: string }
 
 /** What an attempt that worked does to the counts: `done` clears them (for the account that proved it, when known); otherwise it only releases its own. */
-export type Settle = { done: boolean; sub?: string }
+type Settle = { done: boolean; sub?: string }
 
 /**
  * Brute-force protection of every secret a user types (RFC 6749 §4.3.2; OWASP Authentication

@@ -5,7 +5,7 @@ import type { Body } from '../schemas'
 import { reply, setHeader } from '../http/respond'
 
 /** How long downstream services may keep the JWKS: a rotation waits at least this long (README). */
-export const JWKS_MAX_AGE_SECONDS = 300
+const JWKS_MAX_AGE_SECONDS = 300
 
 /**
  * What other services need to trust this one's tokens without its secret: the public keys

@@ -1,7 +1,7 @@
 import type * as z from 'zod/mini'
 import type { AuthOutcome } from '../cognito/client'
 import { CognitoError, ignoreUserFaults } from '../cognito/errors'
-import { decodePayload, identityFromIdToken } from '../cognito/identity'
+import { decodePayload, identityFromIdToken, type Identity } from '../cognito/identity'
 import { digest } from '../encoding'
 import type { Deps } from '../env'
 import type { ChallengeResponse, TokenResponse } from '../schemas'
@@ -43,12 +43,12 @@ export function createSessions(deps: SessionDeps) {
   // Ended sessions and cut-offs are kept as long as any token of them could live.
   const sessionLifetime = () => nowSeconds() + Math.max(deps.config.jwt.ttlSeconds, deps.config.refreshTokenTtlSeconds)
 
-  /** The token response (RFC 6749 §5.1) for what Cognito answered, in session `s`. */
-  async function tokenBody(result: Tokens, s: Omit<RefreshTokenContents, 'cognitoToken'>, cognitoRefreshToken: string | undefined): Promise<TokenBody> {
+  /** The token response (RFC 6749 §5.1) for what Cognito answered (its ID token already read into `identity`), in session `s`. */
+  async function tokenBody(result: Tokens, identity: Identity, s: Omit<RefreshTokenContents, 'cognitoToken'>, cognitoRefreshToken: string | undefined): Promise<TokenBody> {
     const body: TokenBody =
       deps.config.tokenMode === 'cognito'
         ? { access_token: result.accessToken, token_type: 'bearer', expires_in: result.expiresIn ?? secondsLeft(result.accessToken, deps.now) }
-        : { access_token: (await deps.tokens.issue(identityFromIdToken(result.idToken), s.sid)).token, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds }
+        : { access_token: (await deps.tokens.issue(identity, s.sid)).token, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds }
     if (cognitoRefreshToken) body.refresh_token = await sealer.wrap({ ...s, cognitoToken: cognitoRefreshToken })
     return body
   }
@@ -62,7 +62,7 @@ export function createSessions(deps: SessionDeps) {
     // the sub. Never what was typed: another spelling may be another account (a case-sensitive pool).
     const names = new Set([identity.email, identity.cognitoUsername, identity.sub].filter((n): n is string => !!n))
     await deps.revocations.rememberAccount(await Promise.all([...names].map(nameDigest)), identity.sub, sessionLifetime())
-    return tokenBody(result, { sid, sub: identity.sub, cognitoUsername: identity.cognitoUsername, since }, result.refreshToken)
+    return tokenBody(result, identity, { sid, sub: identity.sub, cognitoUsername: identity.cognitoUsername, since }, result.refreshToken)
   }
 
   /** Cognito's answer to a sign-in step, as a grant: a session when it has tokens. */
@@ -128,9 +128,10 @@ export function createSessions(deps: SessionDeps) {
       const outcome = await deps.cognito.refreshAuth(s.cognitoToken, s.cognitoUsername)
       // Cognito never answers a refresh with a challenge; if it does, it is not an answer we can use.
       if (outcome.kind !== 'tokens') throw new CognitoError('InitiateAuth', { kind: 'malformed', status: 200 })
-      if (identityFromIdToken(outcome.idToken).sub !== s.sub) throw new SessionRefused('refresh_token')
+      const identity = identityFromIdToken(outcome.idToken)
+      if (identity.sub !== s.sub) throw new SessionRefused('refresh_token')
       // Without rotation Cognito returns no new refresh token, and the client keeps its own (§6).
-      return tokenBody(outcome, s, outcome.refreshToken)
+      return tokenBody(outcome, identity, s, outcome.refreshToken)
     },
 
     signOut,
