@@ -14,7 +14,7 @@ import { attemptLimits } from './http/attempt-limits'
 import { cognitoToApiError } from './http/cognito-errors'
 import { ApiError, errorResponse } from './http/errors'
 import { requestLog } from './http/request-log'
-import { reply, responseHeaders } from './http/respond'
+import { reply } from './http/respond'
 import { accountRoutes } from './routes/account'
 import { discoveryRoutes } from './routes/discovery'
 import { docsRoutes } from './routes/docs'
@@ -55,7 +55,6 @@ export function createDeps(config: Config, overrides: Partial<Deps> & { fetch?: 
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>()
 
-  app.use(responseHeaders())
   app.use(requestLog(deps))
   // CORS stays closed (no CORS headers: browsers refuse cross-origin reads) unless origins are configured.
   if (deps.config.corsOrigins.length) {
@@ -81,8 +80,9 @@ export function createApp(deps: Deps) {
   // Only where a body can be: bodyLimit reads the raw request's body, and on Node that alone
   // makes the adapter build a whole Request, which on GET /demopage cost most of its time. Not
   // for the gateway, whose bodies stream to the upstream, nor forward auth, which reads none.
+  // Registered for these methods only, so that GET and HEAD (the gateway's usual requests) skip it.
   const servicePaths = new Map<string, Set<string>>()
-  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' || !servicePaths.has(c.req.path) ? next() : limitBody(c, next)))
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], '*', (c, next) => (servicePaths.has(c.req.path) ? limitBody(c, next) : next()))
 
   const sessions = createSessions(deps)
   const gateway = createGateway(deps)
@@ -102,7 +102,8 @@ export function createApp(deps: Deps) {
 
   // Hono answers a known path with the wrong method as not found; HTTP says 405 with Allow.
   for (const r of app.routes) {
-    if (r.method === 'ALL') continue
+    // Middleware (every path) is not a route.
+    if (r.method === 'ALL' || r.path === '/*') continue
     const set = servicePaths.get(r.path) ?? new Set()
     set.add(r.method)
     servicePaths.set(r.path, set)

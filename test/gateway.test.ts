@@ -197,6 +197,8 @@ describe('forward auth at /auth/verify', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('X-Auth-Request-Email')).toBe(user.email)
     expect(res.headers.get('X-Auth-Request-Preferred-Username')).toBe(user.username)
+    // An answer about one user: a cache between the proxy and the service must not keep it.
+    expect(res.headers.get('Cache-Control')).toBe('no-store')
   })
 
   it('applies the same rules to nginx\'s X-Original-Method and X-Original-URI', async () => {

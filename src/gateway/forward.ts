@@ -29,11 +29,12 @@ function endToEnd(headers: Headers): Headers {
  */
 function forwardable(headers: Headers): Headers {
   const named = connectionNames(headers)
-  const out = new Headers()
-  for (const [name, value] of headers) {
-    if (HOP_BY_HOP.includes(name) || CLIENT_CLAIMS.includes(name) || named.includes(name)) continue
-    if (name.startsWith('x') && name.replaceAll('_', '-').startsWith(IDENTITY_PREFIX)) continue
-    out.append(name, value)
+  // A native copy, then deletions: appending each header from JavaScript instead cost Bun's
+  // gateway a fifth of its throughput (its fetch then converts them one by one).
+  const out = new Headers(headers)
+  for (const name of headers.keys()) {
+    if (HOP_BY_HOP.includes(name) || CLIENT_CLAIMS.includes(name) || named.includes(name)) out.delete(name)
+    else if (name.startsWith('x') && name.replaceAll('_', '-').startsWith(IDENTITY_PREFIX)) out.delete(name)
   }
   return out
 }

@@ -49,7 +49,7 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
         search: url.search,
         host: url.host,
         clientAddress: deps.clientAddress?.(c),
-        protocol: deps.clientProtocol?.(c) ?? new URL(c.req.url).protocol.slice(0, -1),
+        protocol: deps.clientProtocol?.(c) ?? url.protocol.slice(0, -1),
         principal,
         timeoutMs,
       })
@@ -76,6 +76,7 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
       // the client sent (Caddy 2.6 copies a missing one as the text of its placeholder).
       const identity = principal ? identityHeaders(principal) : {}
       for (const name of IDENTITY_HEADERS) setHeader(c, name, identity[name] ?? '')
+      if (principal) setHeader(c, 'Cache-Control', 'no-store')
       return reply(c, { status: 'ok' })
     },
   }

@@ -46,8 +46,6 @@ export function bearerCheck(deps: Pick<Deps, 'verifier' | 'revocations' | 'confi
       throw err
     }
     if (!options.allowRevoked && (await deps.revocations.isEnded(principal))) throw invalid(new InvalidToken('session ended'))
-    // What a bearer token unlocks is for that user only: no cache may keep it.
-    setHeader(c, 'Cache-Control', 'no-store')
     return { principal, token }
   }
 }
@@ -65,6 +63,9 @@ export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config
       throw err
     }
     const { principal, token } = checked
+    // What a bearer token unlocks is for that user only: no cache may keep it. (The gateway's
+    // forwarded answers are the upstream's to mark.)
+    setHeader(c, 'Cache-Control', 'no-store')
     c.set('principal', principal)
     c.set('token', token)
     await next()

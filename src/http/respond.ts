@@ -11,9 +11,22 @@ import type { AppEnv } from '../env'
 // finished response make the adapter build a full Response. Together they cost GET /demopage
 // most of its time (npm run bench).
 
-/** This request's answer headers (empty if responseHeaders() has not run, as in an app without it). */
+/**
+ * This request's answer headers, made on first use: the security defaults (if responseHeaders()
+ * or requestLog() ran) and the request id, then whatever the request's handlers set. A request
+ * the gateway forwards never makes them: the upstream's answer goes back as it came.
+ */
 // c.get(), not c.var: hono's c.var copies every variable into a new object on each access.
-const headersOf = (c: Context<AppEnv>) => c.get('headers') ?? (c.set('headers', {}), c.get('headers'))
+function headersOf(c: Context<AppEnv>): Record<string, string> {
+  let headers = c.get('headers')
+  if (!headers) {
+    headers = { ...c.get('defaultHeaders') }
+    const id = c.get('requestId')
+    if (id) headers['x-request-id'] = id
+    c.set('headers', headers)
+  }
+  return headers
+}
 
 /** Sets a header of this request's answer. */
 export function setHeader(c: Context<AppEnv>, name: string, value: string): void {
@@ -47,14 +60,21 @@ export function replyBytes(c: Context<AppEnv>, bytes: Uint8Array, headers: Recor
   return new Response(bytes as BodyInit, { headers: { ...headersOf(c), ...headers } })
 }
 
+let defaults: Record<string, string> | undefined
+let reading: Promise<void> | undefined
+
 /**
- * Starts each request's headers with hono/secure-headers' defaults, read once from the middleware
- * itself (so they stay exactly its defaults). Every answer is built by reply/replyText/replyBytes,
+ * Gives this request's answers hono/secure-headers' defaults, read once from the middleware itself
+ * (so they stay exactly its defaults). Only the first requests after start wait for them (the
+ * promise); after that it is synchronous. Every answer is built by reply/replyText/replyBytes,
  * which send them; only CORS answers, when CORS is configured, are built by hono's middleware.
  */
-export function responseHeaders() {
-  let defaults: Record<string, string> | undefined
-  const ready = (async () => {
+export function useSecureHeaders(c: Context<AppEnv>): Promise<void> | undefined {
+  if (defaults) {
+    c.set('defaultHeaders', defaults)
+    return undefined
+  }
+  reading ??= (async () => {
     const res = await new Hono().use(secureHeaders()).get('/', (c) => c.body(null)).request('/')
     const headers: Record<string, string> = {}
     res.headers.forEach((value, name) => {
@@ -62,16 +82,14 @@ export function responseHeaders() {
     })
     defaults = headers
   })()
-  return createMiddleware<AppEnv>((c, next) => {
-    // Only the first requests after start wait for the defaults; after that there is no await.
-    if (defaults) {
-      c.set('headers', { ...defaults })
-      return next()
-    }
-    return ready.then(() => {
-      c.set('headers', { ...defaults })
-      return next()
-    })
+  return reading.then(() => c.set('defaultHeaders', defaults!))
+}
+
+/** The security headers of useSecureHeaders() as a middleware, for an app without requestLog(). */
+export function responseHeaders() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    await useSecureHeaders(c)
+    await next()
   })
 }
 

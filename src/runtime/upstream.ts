@@ -18,7 +18,7 @@ export const nodeUpstream: Upstream = (url, init) =>
   new Promise<Response>((resolve, reject) => {
     const target = new URL(url)
     const headers: Record<string, string> = {}
-    new Headers(init.headers).forEach((value, name) => (headers[name] = value))
+    ;(init.headers instanceof Headers ? init.headers : new Headers(init.headers)).forEach((value, name) => (headers[name] = value))
     const https = target.protocol === 'https:'
     const req = (https ? httpsRequest : httpRequest)(target, { method: init.method, headers, signal: init.signal ?? undefined, agent: https ? agents.https : agents.http })
     req.once('error', reject)
