@@ -6,13 +6,15 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: [
-      'test/access-token.test.ts', 'test/account-flows.test.ts', 'test/brute-force.test.ts', 'test/cognito-client.test.ts',
+      'test/access-token.test.ts', 'test/account-flows.test.ts', 'test/bad-inputs.test.ts', 'test/bad-tokens.test.ts', 'test/path.test.ts', 'test/brute-force.test.ts', 'test/cognito-client.test.ts',
       'test/cognito-mode.test.ts', 'test/config.test.ts', 'test/faults.test.ts', 'test/flows.test.ts', 'test/gateway.test.ts',
       'test/seal.test.ts', 'test/session-lifetime.test.ts', 'test/store-contract.test.ts', 'test/token-endpoint.test.ts',
       'test/verified-cache.test.ts',
     ],
     globalSetup: ['test/support/global-setup.ts'],
-    testTimeout: 30_000,
+    env: { FRESH_POOL_PER_FILE: '1' },
+    // A mutant that hangs a request (a timeout switched off) fails its test here, not after 30 s.
+    testTimeout: 10_000,
     hookTimeout: 60_000,
   },
 })

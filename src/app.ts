@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
+import { matchedRoutes } from 'hono/route'
 import { HTTPException } from 'hono/http-exception'
 import { createCognitoClient } from './cognito/client'
 import { UpstreamFailed } from './gateway/forward'
@@ -81,8 +82,11 @@ export function createApp(deps: Deps) {
   // makes the adapter build a whole Request, which on GET /demopage cost most of its time. Not
   // for the gateway, whose bodies stream to the upstream, nor forward auth, which reads none.
   // Registered for these methods only, so that GET and HEAD (the gateway's usual requests) skip it.
-  const servicePaths = new Map<string, Set<string>>()
-  app.on(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], '*', (c, next) => (servicePaths.has(c.req.path) ? limitBody(c, next) : next()))
+  // Limited: a request that one of the service's routes will answer (a route of one method comes
+  // after this one), however the app is mounted (`new Hono().route('/auth', createApp(...))`).
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], '*', (c, next) =>
+    matchedRoutes(c).slice(c.req.routeIndex + 1).some((r) => r.method !== 'ALL') ? limitBody(c, next) : next(),
+  )
 
   const sessions = createSessions(deps)
   const gateway = createGateway(deps)
@@ -101,6 +105,7 @@ export function createApp(deps: Deps) {
   app.route(deps.config.prefix || '/', api)
 
   // Hono answers a known path with the wrong method as not found; HTTP says 405 with Allow.
+  const servicePaths = new Map<string, Set<string>>()
   for (const r of app.routes) {
     // Middleware (every path) is not a route.
     if (r.method === 'ALL' || r.path === '/*') continue
@@ -113,7 +118,8 @@ export function createApp(deps: Deps) {
     if (allowed) {
       return errorResponse(c, new ApiError('method_not_allowed', `Use ${[...allowed].join(' or ')} here.`, { headers: { Allow: [...allowed].join(', ') } }))
     }
-    if (gateway.enabled) return gateway.proxy(c)
+    // Answered here, not by onError: an error thrown from notFound would pass by requestLog's line.
+    if (gateway.enabled) return gateway.proxy(c).catch((err: Error) => errorResponse(c, toClientError(err, deps, c.get('requestId'))))
     return errorResponse(c, new ApiError('not_found', 'There is nothing at this path.'))
   })
 

@@ -293,3 +293,32 @@ describe('forward auth, from an attacker\'s review', () => {
     expect((await verify({ 'X-Original-URI': '/public/x#/../../admin/users' })).status).toBe(400)
   })
 })
+
+describe('the gateway, from a second attacker\'s review', () => {
+  it('logs every request it refuses, whatever the method: a prober leaves a line per try', async () => {
+    const lines: Record<string, unknown>[] = []
+    const logged = testApp({ UPSTREAM_URL: upstream.url, ROUTES }, { upstream: nodeUpstream, log: (l) => lines.push(l) }).app
+    for (const method of ['GET', 'HEAD', 'POST']) {
+      lines.length = 0
+      const res = await logged.request('/admin/x', { method })
+      expect(res.status).toBe(401)
+      expect(lines.filter((l) => l.level === 'info')).toEqual([expect.objectContaining({ method, path: '/admin/x', status: 401 })])
+    }
+    lines.length = 0
+    expect((await logged.request('/a;b')).status).toBe(400)
+    expect(lines.filter((l) => l.level === 'info')).toEqual([expect.objectContaining({ status: 400 })])
+  })
+
+  it('never passes on a client\'s URL or method override, nor its claims about the connection', async () => {
+    const claims = {
+      'X-Original-URL': '/admin/delete', 'X-Rewrite-URL': '/admin/delete', 'X-HTTP-Method-Override': 'DELETE', 'X-HTTP-Method': 'DELETE',
+      'X-Method-Override': 'DELETE', 'X-Forwarded-Port': '443', 'X-Forwarded-Prefix': '/admin', 'X-Forwarded-Ssl': 'on',
+      'X-Forwarded-Scheme': 'https', 'X-Forwarded-Server': 'trusted', 'True-Client-IP': '10.0.0.1', 'X-Client-IP': '10.0.0.1', 'X-Cluster-Client-IP': '10.0.0.1',
+    }
+    const res = await app.request('/public/page', { headers: { ...claims, 'X-Custom': 'kept' } })
+    expect(res.status).toBe(200)
+    const got = upstream.last()!.headers
+    expect(got['x-custom']).toBe('kept')
+    for (const name of Object.keys(claims)) expect(got, name).not.toHaveProperty(name.toLowerCase())
+  })
+})

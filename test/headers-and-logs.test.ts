@@ -1,17 +1,38 @@
 // Security headers, CORS, request ids, and what the logs may never contain.
+import { Hono } from 'hono'
+import { secureHeaders } from 'hono/secure-headers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { API_HEADERS, DOCUMENT_HEADERS } from '../src/http/respond'
 import { bearer, codeFor, confirmedUser, newCreds, signIn, testApp, testEnv, TEST_SECRET } from './support/harness'
 import { startRuntime, type Running } from './support/runtime'
 
 describe('headers', () => {
   const { app } = testApp()
 
-  it('carry hono\'s secure headers on every answer, errors included', async () => {
-    for (const res of [await app.request('/health'), await app.request('/nope')]) {
-      expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff')
-      expect(res.headers.get('X-Frame-Options')).toBe('SAMEORIGIN')
-      expect(res.headers.get('Strict-Transport-Security')).toMatch(/max-age=\d+/)
-      expect(res.headers.get('Referrer-Policy')).toBe('no-referrer')
+  it('carry the security headers OWASP lists for JSON APIs on every answer, errors included, and no others', async () => {
+    for (const res of [await app.request('/health'), await app.request('/nope'), await app.request('/signin', { method: 'POST' }), await app.request('/demopage')]) {
+      for (const [name, value] of Object.entries(API_HEADERS)) expect(res.headers.get(name), name).toBe(value)
+      expect(res.headers.get('X-Frame-Options')).toBe('DENY')
+      expect(res.headers.get('Content-Security-Policy')).toBe("frame-ancestors 'none'")
+      // The document-only ones stay on /docs: each costs every answer its bytes.
+      for (const name of Object.keys(DOCUMENT_HEADERS)) expect(res.headers.get(name), name).toBeNull()
+    }
+  })
+
+  it('give /docs and its files the document headers too: together hono/secure-headers\' defaults, X-Frame-Options stricter', async () => {
+    const docs = testApp({}, { docsPage: () => '<!doctype html>', docsAsset: async () => ({ bytes: new Uint8Array([1]), type: 'text/css' }) }).app
+    const hono = await new Hono().use(secureHeaders()).get('/', (c) => c.body(null)).request('/')
+    for (const path of ['/docs', '/docs/swagger-ui-dist/swagger-ui.css']) {
+      const res = await docs.request(path)
+      expect(res.status).toBe(200)
+      hono.headers.forEach((value, name) => {
+        if (name === 'content-type') return
+        expect(res.headers.get(name), name).toBe(name === 'x-frame-options' ? 'DENY' : value)
+      })
+      for (const [name, value] of Object.entries({ ...API_HEADERS, ...DOCUMENT_HEADERS })) {
+        // Swagger UI's files are the same for everyone: a cache may keep them a day.
+        expect(res.headers.get(name), name).toBe(name === 'cache-control' && path !== '/docs' ? 'public, max-age=86400' : value)
+      }
     }
   })
 

@@ -4,8 +4,14 @@ import type { Principal } from '../tokens/principal'
 const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection']
 const IDENTITY_PREFIX = 'x-auth-request-'
 // Said by the client about itself, and read by some upstreams as said by a proxy: never passed on.
-// `host` too: the upstream's is its own.
-const CLIENT_CLAIMS = ['forwarded', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host', 'host']
+// `host` too: the upstream's is its own. The URL and method overrides would let a request that a
+// rule let through be routed by the upstream as another path or method (IIS and Symfony read
+// X-Original-URL; many frameworks honour X-HTTP-Method-Override).
+const CLIENT_CLAIMS = [
+  'forwarded', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-ssl',
+  'x-forwarded-scheme', 'x-forwarded-server', 'true-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'x-original-url', 'x-rewrite-url',
+  'x-http-method-override', 'x-http-method', 'x-method-override', 'host',
+]
 
 /** The names the `Connection` header lists, which are hop-by-hop too. */
 const connectionNames = (headers: Headers) => {

@@ -3,7 +3,6 @@ import { createMiddleware } from 'hono/factory'
 import type { AppEnv, Deps } from '../env'
 import { InvalidToken, type Principal } from '../tokens/principal'
 import { ApiError, errorResponse } from './errors'
-import { setHeader } from './respond'
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
@@ -63,9 +62,10 @@ export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config
       throw err
     }
     const { principal, token } = checked
-    // What a bearer token unlocks is for that user only: no cache may keep it. (The gateway's
-    // forwarded answers are the upstream's to mark.)
-    setHeader(c, 'Cache-Control', 'no-store')
+    // What a bearer token unlocks is for that user only: no cache may keep it. The service's own
+    // answers carry it already (API_HEADERS); in an app of one's own, hono's c.json() takes it
+    // from c.header(). (The gateway's forwarded answers are the upstream's to mark.)
+    if (!c.get('defaultHeaders')) c.header('Cache-Control', 'no-store')
     c.set('principal', principal)
     c.set('token', token)
     await next()

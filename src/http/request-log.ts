@@ -21,8 +21,7 @@ export function requestLog(deps: Pick<Deps, 'log' | 'now'>) {
     const given = c.req.header('X-Request-Id')
     const id = given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
     c.set('requestId', id)
-    const reading = useSecureHeaders(c)
-    if (reading) await reading
+    useSecureHeaders(c)
     const started = performance.now()
     await next()
     deps.log({

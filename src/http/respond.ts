@@ -1,8 +1,7 @@
-import { Hono, type Context, type TypedResponse } from 'hono'
+import type { Context, TypedResponse } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { JSONParsed, JSONValue } from 'hono/utils/types'
 import { createMiddleware } from 'hono/factory'
-import { secureHeaders } from 'hono/secure-headers'
 import type { AppEnv } from '../env'
 
 // Every answer's headers are gathered in one plain object per request and handed to the
@@ -60,37 +59,50 @@ export function replyBytes(c: Context<AppEnv>, bytes: Uint8Array, headers: Recor
   return new Response(bytes as BodyInit, { headers: { ...headersOf(c), ...headers } })
 }
 
-let defaults: Record<string, string> | undefined
-let reading: Promise<void> | undefined
-
 /**
- * Gives this request's answers hono/secure-headers' defaults, read once from the middleware itself
- * (so they stay exactly its defaults). Only the first requests after start wait for them (the
- * promise); after that it is synchronous. Every answer is built by reply/replyText/replyBytes,
- * which send them; only CORS answers, when CORS is configured, are built by hono's middleware.
+ * The headers of every answer of this API: OWASP's REST Security Cheat Sheet ("Security headers")
+ * lists exactly these for JSON APIs. No answer may be cached unless a route says otherwise (the
+ * JWKS); none may be framed, sniffed as another type, or fetched over plain HTTP again.
  */
-export function useSecureHeaders(c: Context<AppEnv>): Promise<void> | undefined {
-  if (defaults) {
-    c.set('defaultHeaders', defaults)
-    return undefined
-  }
-  reading ??= (async () => {
-    const res = await new Hono().use(secureHeaders()).get('/', (c) => c.body(null)).request('/')
-    const headers: Record<string, string> = {}
-    res.headers.forEach((value, name) => {
-      if (name !== 'content-type') headers[name] = value
-    })
-    defaults = headers
-  })()
-  return reading.then(() => c.set('defaultHeaders', defaults!))
+export const API_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-store',
+  'content-security-policy': "frame-ancestors 'none'",
+  'strict-transport-security': 'max-age=15552000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
 }
 
-/** The security headers of useSecureHeaders() as a middleware, for an app without requestLog(). */
+/**
+ * What a page a browser renders needs besides (hono/secure-headers' defaults that only matter for
+ * documents): for /docs and its files. test/headers-and-logs.test.ts keeps them equal to hono's.
+ */
+export const DOCUMENT_HEADERS: Readonly<Record<string, string>> = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+}
+
+/** Gives this request's answers API_HEADERS (requestLog() does; an app of one's own may not). */
+export function useSecureHeaders(c: Context<AppEnv>): void {
+  c.set('defaultHeaders', API_HEADERS)
+}
+
+/** useSecureHeaders() as a middleware, for an app without requestLog(). */
 export function responseHeaders() {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    await useSecureHeaders(c)
-    await next()
+  return createMiddleware<AppEnv>((c, next) => {
+    useSecureHeaders(c)
+    return next()
   })
+}
+
+/** Adds DOCUMENT_HEADERS to this request's answer: it is a page or a file a page loads. */
+export function documentHeaders(c: Context<AppEnv>): void {
+  Object.assign(headersOf(c), DOCUMENT_HEADERS)
 }
 
 /** RFC 6749 §5.1: responses that carry tokens must not be cached. */

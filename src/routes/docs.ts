@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppEnv, Deps } from '../env'
-import { replyBytes, replyEmpty, replyText, setHeader } from '../http/respond'
+import { documentHeaders, replyBytes, replyEmpty, replyText, setHeader } from '../http/respond'
 
 /** Where Swagger UI's own files are served from: the service itself, never a CDN. */
 export const DOCS_ASSETS_PATH = '/docs/swagger-ui-dist'
@@ -20,6 +20,7 @@ export function docsRoutes(deps: Deps) {
     })
     .get('/docs', (c) => {
       const page = deps.docsPage?.()
+      documentHeaders(c)
       return page ? replyText(c, page, 'text/html; charset=utf-8') : c.notFound()
     })
     // Browsers ask for it on every page; nothing, rather than a 404 in the console.
@@ -30,6 +31,7 @@ export function docsRoutes(deps: Deps) {
     .get(`${DOCS_ASSETS_PATH}/:file`, async (c) => {
       const file = c.req.param('file')
       const asset = (DOCS_ASSET_FILES as readonly string[]).includes(file) ? await deps.docsAsset?.(file) : undefined
+      documentHeaders(c)
       return asset ? replyBytes(c, asset.bytes, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' }) : c.notFound()
     })
 }

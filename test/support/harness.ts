@@ -3,11 +3,16 @@ import { randomUUID } from 'node:crypto'
 import { inject } from 'vitest'
 import { createApp, createDeps } from '../../src/app'
 import { parseConfig } from '../../src/config'
-import { readConfirmationCode } from '../../src/dev/emulator'
+import { createPool, readConfirmationCode } from '../../src/dev/emulator'
 import type { Deps } from '../../src/env'
 import { builtDocsPage, builtOpenApi } from '../../src/runtime/docs-assets'
 
-export const cognito = () => inject('cognito')
+// Under `npm run mutation` one emulator serves thousands of runs of each test file: each run gets
+// a pool of its own. With one pool, its file (which the emulator rewrites on every change, and
+// codeFor reads whole) grew with every run's users until each call took seconds.
+const shared = inject('cognito')
+const pool = process.env.FRESH_POOL_PER_FILE ? { ...shared, ...(await createPool(shared.endpoint, 'mutation')) } : shared
+export const cognito = () => pool
 export const TEST_SECRET = 'test-secret-of-at-least-32-bytes-0123456789'
 
 /** Settings pointing at the test emulator; any of them can be overridden. */

@@ -1,0 +1,30 @@
+// The bench's baselines for GET /demopage, on Node (@hono/node-server) or Bun, by BARE_MODE:
+// - plain: a bare Hono app answering constant JSON;
+// - headers: the same, sending exactly the headers the service sends (API_HEADERS, a request id);
+// - peer: what a user would write instead of the service, hono/jwt verifying the same tokens
+//   (HS256 with JWT_SECRET, or ES256 with the public half of JWT_KEYS' first key), same headers.
+import { Hono } from 'hono'
+import { jwt } from 'hono/jwt'
+import { API_HEADERS } from '../http/respond'
+import { parseSigningKeys } from '../tokens/keys'
+
+const mode = process.env.BARE_MODE ?? 'plain'
+const headers = { ...API_HEADERS, 'x-request-id': crypto.randomUUID(), 'content-type': 'application/json' }
+const answer = (username: string) => new Response(JSON.stringify({ msg: `Hello, ${username}! Welcome to the demo page.` }), { headers })
+
+const app = new Hono()
+if (mode === 'plain') app.get('/demopage', (c) => c.json({ msg: 'Hello, bench! Welcome to the demo page.' }))
+if (mode === 'headers') app.get('/demopage', () => answer('bench'))
+if (mode === 'peer') {
+  const key = process.env.JWT_KEYS ? parseSigningKeys(process.env.JWT_KEYS)[0]! : undefined
+  app.use('/demopage', key ? jwt({ secret: key.publicJwk, alg: 'ES256' }) : jwt({ secret: process.env.JWT_SECRET!, alg: 'HS256' }))
+  app.get('/demopage', (c) => answer(String(c.get('jwtPayload').username)))
+}
+
+const port = Number(process.env.PORT)
+if (!process.versions.bun) {
+  const { serve } = await import('@hono/node-server')
+  serve({ fetch: app.fetch, port, hostname: '127.0.0.1' })
+}
+// Bun serves the default export.
+export default { port, hostname: '127.0.0.1', fetch: app.fetch }
