@@ -4,7 +4,7 @@
 // - peer: what a user would write instead of the service, hono/jwt verifying the same tokens
 //   (HS256 with JWT_SECRET, or ES256 with the public half of JWT_KEYS' first key), same headers.
 import { Hono } from 'hono'
-import { jwt } from 'hono/jwt'
+import { jwt, type JwtVariables } from 'hono/jwt'
 import { API_HEADERS } from '../http/respond'
 import { parseSigningKeys } from '../tokens/keys'
 
@@ -12,13 +12,13 @@ const mode = process.env.BARE_MODE ?? 'plain'
 const headers = { ...API_HEADERS, 'x-request-id': crypto.randomUUID(), 'content-type': 'application/json' }
 const answer = (username: string) => new Response(JSON.stringify({ msg: `Hello, ${username}! Welcome to the demo page.` }), { headers })
 
-const app = new Hono()
+const app = new Hono<{ Variables: JwtVariables<{ username: string }> }>()
 if (mode === 'plain') app.get('/demopage', (c) => c.json({ msg: 'Hello, bench! Welcome to the demo page.' }))
 if (mode === 'headers') app.get('/demopage', () => answer('bench'))
 if (mode === 'peer') {
   const key = process.env.JWT_KEYS ? parseSigningKeys(process.env.JWT_KEYS)[0]! : undefined
   app.use('/demopage', key ? jwt({ secret: key.publicJwk, alg: 'ES256' }) : jwt({ secret: process.env.JWT_SECRET!, alg: 'HS256' }))
-  app.get('/demopage', (c) => answer(String(c.get('jwtPayload').username)))
+  app.get('/demopage', (c) => answer(c.get('jwtPayload').username))
 }
 
 const port = Number(process.env.PORT)
