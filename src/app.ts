@@ -1,7 +1,6 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
-import { matchedRoutes } from 'hono/route'
 import { HTTPException } from 'hono/http-exception'
 import { createCognitoClient } from './cognito/client'
 import { UpstreamFailed } from './gateway/forward'
@@ -78,16 +77,6 @@ export function createApp(deps: Deps) {
       throw new ApiError('request_too_large', `The request body must be at most ${MAX_BODY_BYTES} bytes.`, { headers: { Connection: 'close' } })
     },
   })
-  // Only where a body can be: bodyLimit reads the raw request's body, and on Node that alone
-  // makes the adapter build a whole Request, which on GET /demopage cost most of its time. Not
-  // for the gateway, whose bodies stream to the upstream, nor forward auth, which reads none.
-  // Registered for these methods only, so that GET and HEAD (the gateway's usual requests) skip it.
-  // Limited: a request that one of the service's routes will answer (a route of one method comes
-  // after this one), however the app is mounted (`new Hono().route('/auth', createApp(...))`).
-  app.on(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], '*', (c, next) =>
-    matchedRoutes(c).slice(c.req.routeIndex + 1).some((r) => r.method !== 'ALL') ? limitBody(c, next) : next(),
-  )
-
   const sessions = createSessions(deps)
   const gateway = createGateway(deps)
   const limits = attemptLimits(deps, sessions)
@@ -101,14 +90,25 @@ export function createApp(deps: Deps) {
     .route('/', discoveryRoutes(deps))
     .get('/health', (c) => reply<Body<typeof s.Health>>(c, { status: 'ok' }))
     .all('/auth/verify', (c) => gateway.verify(c))
+  // The body limit on exactly the routes that take a body. Not on GET: bodyLimit reads the raw
+  // request's body, and on Node that alone makes the adapter build a whole Request, which cost
+  // GET /demopage most of its time. By route, not by path, so that it holds wherever the app is
+  // mounted (`new Hono().route('/auth', createApp(...))`). Never on the gateway's requests, whose
+  // bodies stream to the upstream, nor on forward auth, which reads none.
+  const guarded = new Hono<AppEnv>()
+  const seen = new Set<string>()
+  for (const r of api.routes) {
+    if (r.method === 'ALL' || r.method === 'GET' || seen.has(`${r.method} ${r.path}`)) continue
+    seen.add(`${r.method} ${r.path}`)
+    guarded.on(r.method, r.path, limitBody)
+  }
   // Under SERVICE_PREFIX (e.g. /auth) the service keeps its paths there; every other one is the upstream's.
-  app.route(deps.config.prefix || '/', api)
+  app.route(deps.config.prefix || '/', guarded.route('/', api))
 
   // Hono answers a known path with the wrong method as not found; HTTP says 405 with Allow.
   const servicePaths = new Map<string, Set<string>>()
   for (const r of app.routes) {
-    // Middleware (every path) is not a route.
-    if (r.method === 'ALL' || r.path === '/*') continue
+    if (r.method === 'ALL') continue
     const set = servicePaths.get(r.path) ?? new Set()
     set.add(r.method)
     servicePaths.set(r.path, set)
