@@ -175,6 +175,16 @@ describe('from an attacker\'s review of the gateway', () => {
     for (const r of seen) expect(r.headers['content-length'] ?? '0').toBe('0')
   })
 
+  it.each(RUNTIMES)('on %s, a chunked DELETE cannot hide a second request in its body', async (runtime) => {
+    const base = servers[runtime]!.baseUrl
+    const before = upstream.received.length
+    const hidden = 'GET /admin/secret HTTP/1.1\r\nHost: up\r\nX-Auth-Request-User: admin\r\nX-Auth-Request-Groups: admins\r\n\r\n'
+    const answer = await rawSend(base, `DELETE /orders/7 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${hidden.length.toString(16)}\r\n${hidden}\r\n0\r\n\r\n`)
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(upstream.received.slice(before).map((r) => [r.method, r.url, r.bytes])).toEqual([['DELETE', '/orders/7', hidden.length]])
+  })
+
   it.each(RUNTIMES)('on %s, identity headers spelled with underscores are dropped too', async (runtime) => {
     const res = await raw(servers[runtime]!.baseUrl, '/public/x', { X_Auth_Request_User: 'the-ceo', 'x-auth-request_groups': 'admins', X_AUTH_REQUEST_EMAIL: 'ceo@example.com' })
     expect(res.status).toBe(200)

@@ -321,4 +321,15 @@ describe('the gateway, from a second attacker\'s review', () => {
     expect(got['x-custom']).toBe('kept')
     for (const name of Object.keys(claims)) expect(got, name).not.toHaveProperty(name.toLowerCase())
   })
+
+  it.each(['DELETE', 'OPTIONS', 'POST'])('frames a streamed %s body for the upstream: a request hidden in it stays body, never a second request', async (method) => {
+    const hidden = 'GET /admin/secret HTTP/1.1\r\nHost: up\r\nX-Auth-Request-User: admin\r\nX-Auth-Request-Groups: admins\r\n\r\n'
+    const before = upstream.received.length
+    // A stream, as a chunked request arrives: no Content-Length (hop-by-hop Transfer-Encoding is dropped).
+    const body = new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(new TextEncoder().encode(hidden)), c.close()) })
+    const res = await app.request('/orders/9', { method, headers: bearer(token), body, duplex: 'half' } as RequestInit)
+    expect(res.status).toBe(200)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(upstream.received.slice(before).map((r) => [r.method, r.url, r.bytes])).toEqual([[method, '/orders/9', hidden.length]])
+  })
 })

@@ -19,6 +19,10 @@ export const nodeUpstream: Upstream = (url, init) =>
     const target = new URL(url)
     const headers: Record<string, string> = {}
     ;(init.headers instanceof Headers ? init.headers : new Headers(init.headers)).forEach((value, name) => (headers[name] = value))
+    // A streamed body without a length must be sent chunked. node:http chunks by default only for
+    // methods that usually carry a body: a DELETE or OPTIONS body went out unframed, and the
+    // upstream read a request hidden in it as a second request, identity headers and all.
+    if (init.body instanceof ReadableStream && headers['content-length'] === undefined) headers['transfer-encoding'] = 'chunked'
     const https = target.protocol === 'https:'
     const req = (https ? httpsRequest : httpRequest)(target, { method: init.method, headers, signal: init.signal ?? undefined, agent: https ? agents.https : agents.http })
     req.once('error', reject)
