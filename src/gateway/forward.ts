@@ -19,11 +19,14 @@ const connectionNames = (headers: Headers) => {
   return value ? value.split(',').map((h) => h.trim().toLowerCase()) : []
 }
 
-/** A copy of a response's headers without hop-by-hop ones; the same object when it has none (the usual case). */
-function endToEnd(headers: Headers): Headers {
-  if (!HOP_BY_HOP.some((h) => headers.has(h))) return headers
-  const out = new Headers(headers)
-  for (const name of [...HOP_BY_HOP, ...connectionNames(headers)]) out.delete(name)
+/**
+ * The upstream's answer as the client gets it: status, headers but hop-by-hop ones, body streamed.
+ * One copy of the headers (a fetch response's own may be immutable), cut where needed: Node and
+ * most servers send `Connection: keep-alive` on every answer.
+ */
+function endToEnd(res: Response): Response {
+  const out = new Response(res.body, res)
+  if (HOP_BY_HOP.some((h) => res.headers.has(h))) for (const name of [...HOP_BY_HOP, ...connectionNames(res.headers)]) out.headers.delete(name)
   return out
 }
 
@@ -112,6 +115,5 @@ export async function forward(
   } finally {
     clearTimeout(timer)
   }
-  const out = endToEnd(res.headers)
-  return out === res.headers ? new Response(res.body, res) : new Response(res.body, { status: res.status, statusText: res.statusText, headers: out })
+  return endToEnd(res)
 }
