@@ -31,8 +31,8 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  // One TypeScript checker and two test runners: the runners mostly wait on the emulator.
-  concurrency: 3,
+  // Stryker splits this between TypeScript checkers and test runners: 4 gives two of each.
+  concurrency: 4,
   // Beyond a test's own time in the dry run: a mutant that hangs counts as killed (Timeout) after this.
   timeoutMS: 5000,
   tempDirName: 'reports/.stryker-tmp',
