@@ -2,7 +2,7 @@
 // resend code, forgot and reset password, change password, challenges, delete account.
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { createPool, emulatorCall } from '../src/dev/emulator'
+import { createPool, emulatorCall } from '../scripts/emulator'
 import { totp } from './support/totp'
 import { bearer, codeFor, cognito, confirmedUser, formPost, jsonPost, newCreds, signIn, testApp } from './support/harness'
 

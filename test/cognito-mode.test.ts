@@ -1,7 +1,7 @@
 // TOKEN_MODE=cognito: Cognito's own access tokens, checked against the pool's JWKS.
 import { sign } from 'hono/jwt'
 import { describe, expect, it } from 'vitest'
-import { createPool, emulatorCall } from '../src/dev/emulator'
+import { createPool, emulatorCall } from '../scripts/emulator'
 import { bearer, cognito, confirmedUser, formPost, signIn, testApp, type Creds } from './support/harness'
 
 const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString())

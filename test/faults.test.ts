@@ -3,7 +3,7 @@
 // retries only where safe, no token from a malformed answer, and bearer routes answering throughout.
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort } from '../src/dev/emulator'
+import { freePort } from '../scripts/emulator'
 import { bearer, formPost, jsonPost, testApp } from './support/harness'
 
 const TIMEOUT_MS = 500

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { emulatorCall } from '../src/dev/emulator'
+import { emulatorCall } from '../scripts/emulator'
 import { bearer, codeFor, cognito, confirmedUser, formPost, jsonPost, newCreds, signIn, testApp } from './support/harness'
 
 const { app } = testApp()

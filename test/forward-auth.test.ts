@@ -3,7 +3,7 @@
 // server at /auth/verify, in front of a real upstream that records what reaches it.
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { emulatorCall } from '../src/dev/emulator'
+import { emulatorCall } from '../scripts/emulator'
 import { cognito, confirmedUser, signIn, testApp, testEnv } from './support/harness'
 import { startCaddy, startNginx, type Proxy } from './support/proxies'
 import { startRuntime, type Running } from './support/runtime'

@@ -9,8 +9,8 @@ import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWK } from 'jose
 import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../src/config'
-import { generateSigningKey } from '../src/dev/signing-key'
-import type { Runtime } from '../src/dev/runtimes'
+import { generateSigningKey } from '../scripts/signing-key'
+import type { Runtime } from '../scripts/runtimes'
 import { bearer, confirmedUser, formPost, signIn, testApp, testEnv, TEST_SECRET, type Creds } from './support/harness'
 import { startRuntime, type Running } from './support/runtime'
 

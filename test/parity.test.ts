@@ -2,7 +2,7 @@
 // under wrangler dev (workerd), each pointed at the emulator: the flows, the bad-token corpus and
 // the bad-input table. Every runtime must answer every case alike; a difference is a failure.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Runtime } from '../src/dev/runtimes'
+import type { Runtime } from '../scripts/runtimes'
 import { codeFor, newCreds, testApp, testEnv } from './support/harness'
 import { badInputCases, checkInputCase } from './support/input-corpus'
 import { expectSameAnswers, startRuntime, type Running } from './support/runtime'

@@ -1,7 +1,7 @@
 // Smoke test per runtime: the real Node server, the real Bun server and the Worker under
 // wrangler dev (workerd), each pointed at the real emulator, driven over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Runtime } from '../src/dev/runtimes'
+import type { Runtime } from '../scripts/runtimes'
 import { codeFor, newCreds, testEnv } from './support/harness'
 import { startRuntime, type Running } from './support/runtime'
 

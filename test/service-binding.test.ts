@@ -27,7 +27,7 @@ beforeAll(async () => {
   // The repository's wrangler.toml, with absolute paths, plus the binding.
   const own = (await readFile(join(root, 'wrangler.toml'), 'utf8'))
     .replace('main = "src/runtime/worker.ts"', `main = "${join(root, 'src/runtime/worker.ts')}"`)
-    .replace('command = "./node_modules/.bin/tsx src/dev/build-assets.ts"', `command = "cd ${root} && ./node_modules/.bin/tsx src/dev/build-assets.ts"`)
+    .replace('command = "./node_modules/.bin/tsx scripts/build-assets.ts"', `command = "cd ${root} && ./node_modules/.bin/tsx scripts/build-assets.ts"`)
     .replace('directory = "./public"', `directory = "${join(root, 'public')}"`)
   await writeFile(join(dir, 'gateway.toml'), `${own}\n[[services]]\nbinding = "UPSTREAM"\nservice = "test-upstream"\n`)
   const routes = JSON.stringify([{ path: '/public/*', auth: 'none' }])

@@ -1,6 +1,6 @@
 // The Worker's size budget: a size, never a time.
 import { expect, it } from 'vitest'
-import { BUDGET_BYTES, workerSize } from '../src/dev/size'
+import { BUDGET_BYTES, workerSize } from '../scripts/size'
 
 it('builds a Worker script of at most 48 KiB gzip, as wrangler deploy ships it', () => {
   const { gzip } = workerSize()

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { freePort } from '../src/dev/emulator'
+import { freePort } from '../scripts/emulator'
 import worker from '../src/runtime/worker'
 import { testEnv } from './support/harness'
 
@@ -16,7 +16,7 @@ afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true 
 /** Runs `npm start`'s script until it prints `until`, then stops it and returns what it printed. */
 async function runStart(env: Record<string, string>, drive: (baseUrl: string, output: () => string) => Promise<void>) {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/dev/start.ts', 'node'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', 'node'], {
     cwd: root,
     env: { ...process.env, COGNITO_USER_POOL_ID: '', JWT_SECRET: '', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

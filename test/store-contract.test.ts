@@ -1,7 +1,7 @@
 // The same contract for every store of sessions' state and attempt counters: memory, and a real
 // redis-server (Workers KV and the Durable Object are held to it over HTTP in sessions.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedis, type RedisServer } from '../src/dev/redis-server'
+import { startRedis, type RedisServer } from '../scripts/redis-server'
 import { redisStores } from '../src/runtime/redis'
 import { memoryAttempts, type AttemptCounter } from '../src/stores/attempts'
 import { memoryRevocations, type RevocationStore } from '../src/stores/revocations'

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { codeFor, newCreds, testApp, testEnv } from './support/harness'
-import { startRedis, type RedisServer } from '../src/dev/redis-server'
+import { startRedis, type RedisServer } from '../scripts/redis-server'
 import { startRuntime, type Running } from './support/runtime'
 
 /** Signs up, confirms and signs in a fresh user on a running server. */

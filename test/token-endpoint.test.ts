@@ -2,7 +2,7 @@
 // client library (oauth4webapi), against the real emulator.
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
-import { emulatorCall } from '../src/dev/emulator'
+import { emulatorCall } from '../scripts/emulator'
 import { bearer, cognito, confirmedUser, formPost, jsonPost, signIn, testApp } from './support/harness'
 
 const decode = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString())

@@ -9,7 +9,7 @@ export const DOCS_ASSET_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js'] as co
 
 /**
  * /openapi.json, /docs and Swagger UI's files. On Workers the platform serves the page, the
- * document and the files as static assets (src/dev/build-assets.ts) and these routes are never
+ * document and the files as static assets (scripts/build-assets.ts) and these routes are never
  * reached: none of their bytes, nor Swagger UI's markup, are in the Worker's script.
  */
 export function docsRoutes(deps: Deps) {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { createPool, freePort, startEmulator } from '../../src/dev/emulator'
+import { createPool, freePort, startEmulator } from '../../scripts/emulator'
 
 declare module 'vitest' {
   export interface ProvidedContext {

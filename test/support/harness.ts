@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { inject } from 'vitest'
 import { createApp, createDeps } from '../../src/app'
 import { parseConfig } from '../../src/config'
-import { createPool, readConfirmationCode } from '../../src/dev/emulator'
+import { createPool, readConfirmationCode } from '../../scripts/emulator'
 import type { Deps } from '../../src/env'
 import { builtDocsPage, builtOpenApi } from '../../src/runtime/docs-assets'
 

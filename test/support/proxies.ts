@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '../../src/dev/emulator'
+import { freePort } from '../../scripts/emulator'
 
 /** The two location blocks of an nginx server: the README's, with the service on 8787 and the API on 3000. */
 export const NGINX_LOCATIONS = `location = /_auth {

@@ -4,8 +4,8 @@ import { expect } from 'vitest'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { freePort } from '../../src/dev/emulator'
-import { runtimeCommand, type Runtime } from '../../src/dev/runtimes'
+import { freePort } from '../../scripts/emulator'
+import { runtimeCommand, type Runtime } from '../../scripts/runtimes'
 
 export type Running = { baseUrl: string; output: () => string; stop(): Promise<void> }
 

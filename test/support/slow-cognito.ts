@@ -2,7 +2,7 @@
 // that far away, and records which operation was asked for which user. Races that a local
 // emulator answers too fast to show (a burst of guesses, a sign-in during a reset) show here.
 import { createServer, type Server } from 'node:http'
-import { freePort } from '../../src/dev/emulator'
+import { freePort } from '../../scripts/emulator'
 
 export type SlowCognito = {
   endpoint: string

@@ -2,7 +2,7 @@
 // what must come back. Shared by the in-process tests (both token modes) and the workerd run.
 import { createHmac, createSign, generateKeyPairSync } from 'node:crypto'
 import { expect } from 'vitest'
-import { emulatorCall } from '../../src/dev/emulator'
+import { emulatorCall } from '../../scripts/emulator'
 import { bearer, cognito, confirmedUser, signIn, TEST_SECRET, type testApp } from './harness'
 
 export type TokenCase = {

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { gzipSync } from 'node:zlib'
-import { freePort } from '../../src/dev/emulator'
+import { freePort } from '../../scripts/emulator'
 
 export type Received = { method: string; url: string; headers: IncomingHttpHeaders; bytes: number; sha256: string }
 export type TestUpstream = { url: string; received: Received[]; last(): Received | undefined; stop(): Promise<void> }

@@ -3,15 +3,15 @@
 // HTTP on Node (memory, Redis) and on workerd under wrangler dev (Workers KV, simulated locally).
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
-import { parseConfig } from '../config'
-import { redisStores } from '../runtime/redis'
-import { memoryRevocations } from '../stores/revocations'
-import { createAccessTokens } from '../tokens/access-token'
+import { parseConfig } from '../src/config'
+import { redisStores } from '../src/runtime/redis'
+import { memoryRevocations } from '../src/stores/revocations'
+import { createAccessTokens } from '../src/tokens/access-token'
 import { freePort } from './emulator'
 import { startRedis } from './redis-server'
 import { runtimeCommand, type Runtime } from './runtimes'
 
-const root = resolve(import.meta.dirname, '../..')
+const root = resolve(import.meta.dirname, '..')
 const env = {
   COGNITO_USER_POOL_ID: 'local_bench', COGNITO_CLIENT_ID: 'bench', COGNITO_ENDPOINT: 'http://127.0.0.1:9',
   JWT_SECRET: 'bench-secret-of-at-least-32-bytes-0123456789',

@@ -4,11 +4,11 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { docsPage } from '../docs-page'
-import { openApiDocument } from '../openapi'
-import { DOCS_ASSET_FILES, DOCS_ASSETS_PATH } from '../routes/docs'
+import { docsPage } from '../src/docs-page'
+import { openApiDocument } from '../src/openapi'
+import { DOCS_ASSET_FILES, DOCS_ASSETS_PATH } from '../src/routes/docs'
 
-const publicDir = join(import.meta.dirname, '../../public')
+const publicDir = join(import.meta.dirname, '../public')
 const from = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
 const to = join(publicDir, DOCS_ASSETS_PATH)
 mkdirSync(to, { recursive: true })

@@ -9,7 +9,7 @@ import { generateSigningKey } from './signing-key'
 import { runtimeCommand, type Runtime } from './runtimes'
 
 const runtime = (process.argv[2] ?? 'node') as Runtime
-const root = resolve(import.meta.dirname, '../..')
+const root = resolve(import.meta.dirname, '..')
 const env: Record<string, string | undefined> = { ...process.env }
 const host = env.HOST || '127.0.0.1'
 const port = Number(env.PORT || 8787)
@@ -19,7 +19,7 @@ if (!env.COGNITO_USER_POOL_ID) {
   const dir = resolve(env.COGNITO_LOCAL_DIR || join(root, '.cognito-local'))
   mkdirSync(dir, { recursive: true })
   const emulatorPort = Number(env.COGNITO_LOCAL_PORT || 9229)
-  // What each code the emulator "e-mails" is for (src/dev/cognito-local.ts prints one line per code).
+  // What each code the emulator "e-mails" is for (scripts/cognito-local.ts prints one line per code).
   const PURPOSE: Record<string, string> = { SignUp: 'sign-up code', ResendCode: 'sign-up code', ForgotPassword: 'password reset code', UpdateUserAttribute: 'address check code', VerifyUserAttribute: 'address check code' }
   emulator = await startEmulator({
     dir,

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { CONFIG_VARIABLES } from '../config'
+import { CONFIG_VARIABLES } from '../src/config'
 
 /** `node --import <this>` runs TypeScript files, whatever the working directory. */
 export const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href

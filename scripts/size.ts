@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
 
 export const BUDGET_BYTES = 48 * 1024
-const root = resolve(import.meta.dirname, '../..')
+const root = resolve(import.meta.dirname, '..')
 
 /** Builds a Worker with wrangler and answers the size of its script, raw and gzipped. */
 export function workerSize(options: { entry?: string; config?: string } = {}): { raw: number; gzip: number } {

@@ -5,8 +5,8 @@
 //   (HS256 with JWT_SECRET, or ES256 with the public half of JWT_KEYS' first key), same headers.
 import { Hono } from 'hono'
 import { jwt, type JwtVariables } from 'hono/jwt'
-import { API_HEADERS } from '../http/respond'
-import { parseSigningKeys } from '../tokens/keys'
+import { API_HEADERS } from '../src/http/respond'
+import { parseSigningKeys } from '../src/tokens/keys'
 
 const mode = process.env.BARE_MODE ?? 'plain'
 const headers = { ...API_HEADERS, 'x-request-id': crypto.randomUUID(), 'content-type': 'application/json' }

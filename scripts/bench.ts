@@ -9,14 +9,14 @@ import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { parseConfig } from '../config'
-import { createAccessTokens } from '../tokens/access-token'
+import { parseConfig } from '../src/config'
+import { createAccessTokens } from '../src/tokens/access-token'
 import { generateSigningKey } from './signing-key'
 import { createPool, emulatorCall, freePort, readConfirmationCode, startEmulator } from './emulator'
 import { startRedis } from './redis-server'
 import { runtimeCommand, TSX_LOADER, type Runtime } from './runtimes'
 
-const root = resolve(import.meta.dirname, '../..')
+const root = resolve(import.meta.dirname, '..')
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const GATEWAY_ROUNDS = Number(process.env.BENCH_GATEWAY_ROUNDS ?? 3)
 const work = mkdtempSync(join(tmpdir(), 'bench-'))
@@ -103,10 +103,10 @@ try {
   const only = process.env.BENCH_ONLY
   for (const runtime of (process.env.BENCH_RUNTIMES?.split(',') ?? ['node', 'bun']) as Runtime[]) {
     if (only !== 'gateway') {
-      // The baselines (src/dev/bare.ts) and the service, each in its own process, all up at once.
+      // The baselines (scripts/bare.ts) and the service, each in its own process, all up at once.
       const bareArgs = runtime === 'node'
-        ? { command: process.execPath, args: ['--import', TSX_LOADER, join(root, 'src/dev/bare.ts')] }
-        : { command: join(root, 'node_modules/.bin/bun'), args: ['run', join(root, 'src/dev/bare.ts')] }
+        ? { command: process.execPath, args: ['--import', TSX_LOADER, join(root, 'scripts/bare.ts')] }
+        : { command: join(root, 'node_modules/.bin/bun'), args: ['run', join(root, 'scripts/bare.ts')] }
       const baseline = async (mode: string, extra: Record<string, string> = {}) => start(bareArgs.command, bareArgs.args, { ...env, ...extra, BARE_MODE: mode }, await freePort())
       const service = async (extra: Record<string, string>) => {
         const port = await freePort()
@@ -185,11 +185,11 @@ try {
 
     // The gateway: a protected GET sent on to an upstream, against the upstream reached directly
     // and a bare Hono app that only fetches the upstream, on the same runtime.
-    const upstream = await start(process.execPath, ['--import', TSX_LOADER, join(root, 'src/dev/bench-upstream.ts')], env, await freePort())
+    const upstream = await start(process.execPath, ['--import', TSX_LOADER, join(root, 'scripts/bench-upstream.ts')], env, await freePort())
     const proxyEnv = { ...env, UPSTREAM_URL: upstream.base }
     const bareProxyArgs = runtime === 'node'
-      ? { command: process.execPath, args: ['--import', TSX_LOADER, join(root, 'src/dev/bare-proxy.ts')] }
-      : { command: join(root, 'node_modules/.bin/bun'), args: ['run', join(root, 'src/dev/bare-proxy.ts')] }
+      ? { command: process.execPath, args: ['--import', TSX_LOADER, join(root, 'scripts/bare-proxy.ts')] }
+      : { command: join(root, 'node_modules/.bin/bun'), args: ['run', join(root, 'scripts/bare-proxy.ts')] }
     const bareProxy = await start(bareProxyArgs.command, bareProxyArgs.args, proxyEnv, await freePort())
     const gwPort = await freePort()
     const gw = runtimeCommand(runtime, { root, host: '127.0.0.1', port: gwPort, env: proxyEnv })
