@@ -29,7 +29,13 @@ export function parseRoutes(text: string | undefined): Rule[] {
   const parsed = RulesSchema.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
-    throw new Error(`rule ${issue.path.join('.')}: ${issue.message}`)
+    if (!issue.path.length) throw new Error('must be a JSON array of rules')
+    // zod/mini carries no messages of its own for these: say which field, and what was expected.
+    const message =
+      issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+      : issue.code === 'invalid_type' ? `must be of type ${issue.expected}`
+      : issue.message
+    throw new Error(`rule ${issue.path.join('.')}: ${message}`)
   }
   for (const [i, r] of parsed.data.entries()) {
     if (r.auth === 'none' && r.groups.length) throw new Error(`rule ${i}: auth "none" cannot require groups`)

@@ -21,6 +21,8 @@ export function parseSigningKeys(text: string): SigningKey[] {
   const parsed = Keys.safeParse(json)
   if (!parsed.success) {
     const at = parsed.error.issues[0]!.path
+    // About the list itself: not an array, or an empty one.
+    if (!at.length) throw new Error(Array.isArray(json) ? parsed.error.issues[0]!.message : 'must be a JSON array of private JWKs')
     // A public key alone (no `d`) is the mistake worth naming.
     const publicOnly = Array.isArray(json) && json.some((k) => k && typeof k === 'object' && !('d' in k))
     throw new Error(publicOnly ? 'must hold private keys (a JWK with "d"), not public ones' : `key ${at.join('.')}: must be a private EC P-256 or OKP Ed25519 JWK with a kid`)
