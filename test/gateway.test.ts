@@ -177,6 +177,32 @@ describe('the gateway', () => {
     expect(performance.now() - started).toBeLessThan(1500)
   })
 
+  it('sends a request again on a new connection when the upstream closed the kept-alive one as it was reused', async () => {
+    // A real server that closes each connection when a second request arrives on it, without an
+    // answer: what a server whose keep-alive timeout ends at that moment does.
+    const { createServer } = await import('node:http')
+    const seen = new Map<unknown, number>()
+    const server = createServer((req, res) => {
+      const n = (seen.get(req.socket) ?? 0) + 1
+      seen.set(req.socket, n)
+      if (n > 1) return req.socket.destroy()
+      res.end(`answer ${seen.size}`)
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const { port } = server.address() as { port: number }
+      const closing = testApp({ UPSTREAM_URL: `http://127.0.0.1:${port}`, ROUTES }, { upstream: nodeUpstream }).app
+      const first = await closing.request('/public/a')
+      expect([first.status, await first.text()]).toEqual([200, 'answer 1'])
+      // Reused, closed, sent again on a second connection: the client never sees it.
+      const second = await closing.request('/public/b')
+      expect([second.status, await second.text()]).toEqual([200, 'answer 2'])
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
+  })
+
   it('answers 502 upstream_error when the upstream cannot be reached', async () => {
     const closed = testApp({ UPSTREAM_URL: `http://127.0.0.1:${await freePort()}`, ROUTES }, { upstream: nodeUpstream }).app
     const res = await closed.request('/public/x')
