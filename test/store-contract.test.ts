@@ -1,14 +1,19 @@
-// The same contract for every store of sessions' state and attempt counters: memory, and a real
-// redis-server (Workers KV and the Durable Object are held to it over HTTP in sessions.test.ts).
+// The same contract for every store of sessions' state and attempt counters: memory, a real
+// redis-server, and for sessions' state Workers KV as workerd simulates it (wrangler's
+// getPlatformProxy). The Durable Object is held to it over HTTP in sessions.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { getPlatformProxy } from 'wrangler'
 import { startRedis, type RedisServer } from '../scripts/redis-server'
 import { redisStores } from '../src/runtime/redis'
 import { memoryAttempts, type AttemptCounter } from '../src/stores/attempts'
-import { memoryRevocations, type RevocationStore } from '../src/stores/revocations'
+import { kvRevocations, type KVNamespaceLike } from '../src/stores/kv'
+import { memoryRevocations, StoreUnavailable, type RevocationStore } from '../src/stores/revocations'
 
 let redis: RedisServer
 let closeRedis: () => Promise<void>
-const stores: Record<string, { revocations: RevocationStore; attempts: AttemptCounter }> = {}
+let workerd: Awaited<ReturnType<typeof getPlatformProxy<{ REVOCATIONS: KVNamespaceLike }>>> | undefined
+let kv: KVNamespaceLike
+const stores: Record<string, { revocations: RevocationStore; attempts?: AttemptCounter }> = {}
 
 beforeAll(async () => {
   redis = await startRedis()
@@ -16,8 +21,12 @@ beforeAll(async () => {
   closeRedis = r.close
   stores.redis = r
   stores.memory = { revocations: memoryRevocations(() => Date.now()), attempts: memoryAttempts(() => Date.now()) }
+  workerd = await getPlatformProxy<{ REVOCATIONS: KVNamespaceLike }>({ configPath: 'wrangler.toml', persist: false })
+  kv = workerd.env.REVOCATIONS
+  stores.kv = { revocations: kvRevocations(kv, () => Date.now()) }
 }, 30_000)
 afterAll(async () => {
+  await workerd?.dispose()
   await closeRedis?.()
   await redis?.stop()
 })
@@ -26,7 +35,7 @@ const later = () => Math.floor(Date.now() / 1000) + 600
 let n = 0
 const unique = (what: string) => `${what}-${Date.now()}-${n++}`
 
-describe.each(['memory', 'redis'])('the %s store', (name) => {
+describe.each(['memory', 'redis', 'kv'])('the %s store', (name) => {
   it('ends a session by its id, and no other', async () => {
     const { revocations } = stores[name]!
     const sub = unique('sub')
@@ -59,8 +68,30 @@ describe.each(['memory', 'redis'])('the %s store', (name) => {
     expect(await revocations.accountOf(a)).toBe('sub-2')
   })
 
+  it('keeps nothing for a session whose tokens have all expired already', async () => {
+    const { revocations } = stores[name]!
+    const sid = unique('sid')
+    await revocations.endSession(sid, Math.floor(Date.now() / 1000) - 1)
+    expect(await revocations.isEnded({ sub: unique('sub'), sid, since: 1 })).toBe(false)
+    // Ending one that lives a few seconds more is kept (Workers KV holds it its 60 s minimum).
+    await revocations.endSession(sid, Math.floor(Date.now() / 1000) + 5)
+    expect(await revocations.isEnded({ sub: unique('sub'), sid, since: 1 })).toBe(true)
+  })
+
+  it('tells a token without a session id by its user\'s cut-off alone', async () => {
+    const { revocations } = stores[name]!
+    const sub = unique('sub')
+    expect(await revocations.isEnded({ sub, since: 1_000 })).toBe(false)
+    await revocations.cutOff(sub, 2_000, later())
+    expect(await revocations.isEnded({ sub, since: 1_000 })).toBe(true)
+    expect(await revocations.isEnded({ sub, since: 3_000 })).toBe(false)
+  })
+})
+
+// Workers' counters are a Durable Object, held to the same over HTTP in sessions.test.ts.
+describe.each(['memory', 'redis'])('the %s attempt counters', (name) => {
   it('gives 30 parallel hits 30 distinct counts, releases never below zero, and clears', async () => {
-    const { attempts } = stores[name]!
+    const attempts = stores[name]!.attempts!
     const key = unique('attempts')
     const counts = await Promise.all(Array.from({ length: 30 }, () => attempts.hit(key, 60)))
     expect(counts.map((c) => c.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
@@ -71,5 +102,30 @@ describe.each(['memory', 'redis'])('the %s store', (name) => {
     await attempts.release(key)
     await attempts.release(key)
     expect((await attempts.hit(key, 60)).count).toBe(1)
+  })
+})
+
+describe('the Workers KV store', () => {
+  it('writes what it keeps with an expiration KV takes (at least 60 s ahead) and no shorter than asked', async () => {
+    const sub = unique('sub')
+    const until = later() + 3_000
+    await stores.kv!.revocations.rememberAccount([`${sub}-name`], sub, until)
+    // The account is kept a day past the sessions it can end.
+    expect(await kv.get(`account:${sub}-name`)).toBe(`${sub} ${until + 86_400}`)
+    // Known already, for long enough: not written again (KV takes one write per second per key).
+    await stores.kv!.revocations.rememberAccount([`${sub}-name`], sub, until - 10)
+    expect(await kv.get(`account:${sub}-name`)).toBe(`${sub} ${until + 86_400}`)
+    // Asked to outlive what is kept: written again, a day past the new end.
+    await stores.kv!.revocations.rememberAccount([`${sub}-name`], sub, until + 86_400 + 10)
+    expect(await kv.get(`account:${sub}-name`)).toBe(`${sub} ${until + 2 * 86_400 + 10}`)
+  })
+
+  // No real KV fails on demand: a namespace whose every call is refused stands in for one that is down.
+  it('answers StoreUnavailable, not a KV error, when KV fails', async () => {
+    const failing = kvRevocations({ get: () => Promise.reject(new Error('KV GET failed: 500')), put: () => Promise.reject(new Error('KV PUT failed: 500')) }, () => Date.now())
+    const err = await failing.isEnded({ sub: 's', sid: 'x', since: 1 }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StoreUnavailable)
+    expect(err).toMatchObject({ message: 'Workers KV failed', cause: { message: 'KV GET failed: 500' } })
+    await expect(failing.endSession('x', later())).rejects.toBeInstanceOf(StoreUnavailable)
   })
 })
