@@ -9,7 +9,7 @@ export default defineConfig({
       'test/access-token.test.ts', 'test/account-flows.test.ts', 'test/bad-inputs.test.ts', 'test/bad-tokens.test.ts', 'test/path.test.ts', 'test/brute-force.test.ts', 'test/cognito-client.test.ts',
       'test/cognito-mode.test.ts', 'test/config.test.ts', 'test/faults.test.ts', 'test/flows.test.ts', 'test/gateway.test.ts',
       'test/seal.test.ts', 'test/session-lifetime.test.ts', 'test/store-contract.test.ts', 'test/token-endpoint.test.ts',
-      'test/verified-cache.test.ts', 'test/signing-keys.test.ts', 'test/rules.test.ts',
+      'test/verified-cache.test.ts', 'test/signing-keys.test.ts', 'test/rules.test.ts', 'test/revoke.test.ts',
     ],
     globalSetup: ['test/support/global-setup.ts'],
     env: { FRESH_POOL_PER_FILE: '1' },

@@ -79,3 +79,13 @@ export async function signIn(app: App, creds: Creds) {
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` })
+
+/** The refresh tokens the emulator holds for a user, read from its pool file: what RevokeToken and GlobalSignOut drop. */
+export async function cognitoRefreshTokens(email: string): Promise<string[]> {
+  const { readFile } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  const db = JSON.parse(await readFile(join(cognito().dir, '.cognito', 'db', `${cognito().userPoolId}.json`), 'utf8')) as {
+    Users: Record<string, { Attributes: { Name: string; Value: string }[]; RefreshTokens?: string[] }>
+  }
+  return Object.values(db.Users).find((u) => u.Attributes.some((a) => a.Name === 'email' && a.Value === email))?.RefreshTokens ?? []
+}
