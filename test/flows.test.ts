@@ -1,9 +1,7 @@
 // The original flows and API.md's error table, against the real Cognito emulator.
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { emulatorCall } from '../scripts/emulator'
-import { bearer, codeFor, cognito, confirmedUser, formPost, jsonPost, newCreds, signIn, testApp } from './support/harness'
+import { bearer, codeFor, cognito, cognitoRefreshTokens, confirmedUser, formPost, jsonPost, newCreds, signIn, testApp } from './support/harness'
 
 const { app } = testApp()
 
@@ -394,9 +392,3 @@ describe('confirm, from Swagger UI', () => {
 })
 
 /** The refresh tokens the emulator holds for a user, read from its data file. */
-async function cognitoRefreshTokens(email: string): Promise<string[]> {
-  const db = JSON.parse(await readFile(join(cognito().dir, '.cognito', 'db', `${cognito().userPoolId}.json`), 'utf8')) as {
-    Users: Record<string, { Attributes: { Name: string; Value: string }[]; RefreshTokens?: string[] }>
-  }
-  return Object.values(db.Users).find((u) => u.Attributes.some((a) => a.Name === 'email' && a.Value === email))?.RefreshTokens ?? []
-}
