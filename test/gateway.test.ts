@@ -197,6 +197,11 @@ describe('the gateway', () => {
       // Reused, closed, sent again on a second connection: the client never sees it.
       const second = await closing.request('/public/b')
       expect([second.status, await second.text()]).toEqual([200, 'answer 2'])
+      // A POST may have been acted on before the connection closed: never sent twice. It reuses
+      // the second connection, which closes on it: 502, and no third connection.
+      const post = testApp({ UPSTREAM_URL: `http://127.0.0.1:${port}`, ROUTES: JSON.stringify([{ path: '/*', auth: 'none' }]) }, { upstream: nodeUpstream }).app
+      expect((await post.request('/c', { method: 'POST' })).status).toBe(502)
+      expect(seen.size).toBe(2)
     } finally {
       server.closeAllConnections()
       server.close()
