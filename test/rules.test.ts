@@ -3,16 +3,9 @@
 import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../src/config'
 import { matchRule, parseRoutes, type Rule } from '../src/gateway/rules'
-import { testEnv } from './support/harness'
+import { refusalOf, testEnv } from './support/harness'
 
-const refusal = (value: unknown) => {
-  try {
-    parseRoutes(typeof value === 'string' ? value : JSON.stringify(value))
-  } catch (err) {
-    return (err as Error).message
-  }
-  return 'accepted'
-}
+const refusal = (value: unknown) => refusalOf(parseRoutes, value)
 
 describe('ROUTES', () => {
   it('is empty when not set, and fills in defaults: a signed-in user, no groups, paths without case', () => {

@@ -7,7 +7,7 @@ import { generateSigningKey } from '../scripts/signing-key'
 import { parseConfig } from '../src/config'
 import { createAccessTokens } from '../src/tokens/access-token'
 import { parseSigningKeys } from '../src/tokens/keys'
-import { testApp, testEnv } from './support/harness'
+import { refusalOf, testApp, testEnv } from './support/harness'
 
 type Key = Awaited<ReturnType<typeof generateSigningKey>>
 let es256: Key
@@ -17,14 +17,7 @@ beforeAll(async () => {
 })
 
 const identity = { sub: 'user-1', email: 'a@example.com', username: 'a', mode: 'm', groups: [] }
-const refusal = (value: unknown) => {
-  try {
-    parseSigningKeys(typeof value === 'string' ? value : JSON.stringify(value))
-  } catch (err) {
-    return (err as Error).message
-  }
-  return 'accepted'
-}
+const refusal = (value: unknown) => refusalOf(parseSigningKeys, value)
 
 describe('JWT_KEYS', () => {
   it.each(['ES256', 'EdDSA'] as const)('signs with a %s key under its kid, publishes only its public half, and a downstream verifier accepts the token', async (alg) => {

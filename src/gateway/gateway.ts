@@ -76,7 +76,6 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
       // the client sent (Caddy 2.6 copies a missing one as the text of its placeholder).
       const identity = principal ? identityHeaders(principal) : {}
       for (const name of IDENTITY_HEADERS) setHeader(c, name, identity[name] ?? '')
-      if (principal) setHeader(c, 'Cache-Control', 'no-store')
       return reply(c, { status: 'ok' })
     },
   }

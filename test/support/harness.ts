@@ -89,3 +89,13 @@ export async function cognitoRefreshTokens(email: string): Promise<string[]> {
   }
   return Object.values(db.Users).find((u) => u.Attributes.some((a) => a.Name === 'email' && a.Value === email))?.RefreshTokens ?? []
 }
+
+/** The message a parser refuses `value` with (JSON-encoded unless a string), or 'accepted'. */
+export function refusalOf(parse: (text: string) => unknown, value: unknown): string {
+  try {
+    parse(typeof value === 'string' ? value : JSON.stringify(value))
+  } catch (err) {
+    return (err as Error).message
+  }
+  return 'accepted'
+}
