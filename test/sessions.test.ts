@@ -141,14 +141,17 @@ describe.each(CONFIGS)('on %s', (config) => {
     expect(await c.refreshError(stolen.refresh_token)).toBe('invalid_grant')
   })
 
-  it('2. a burst of 30 parallel guesses gets no more than the limit to Cognito, and the right password as guess 30 does not sign in', async () => {
+  it('2. a burst of 30 parallel wrong guesses gets no more than the limit to Cognito, and the right password after it does not sign in', async () => {
     const creds = await c.confirmed()
-    const guesses = Array.from({ length: 29 }, (_, i) => c.signIn(creds.email, `Wrong-pass${i}!`))
-    guesses.push(c.signIn(creds.email, creds.password))
+    // The burst is all wrong: parallel requests reach the server in no set order, so a right
+    // password inside it could fairly be among the first LIMIT checked (it was, once, on workerd).
+    const guesses = Array.from({ length: 30 }, (_, i) => c.signIn(creds.email, `Wrong-pass${i}!`))
     const statuses = await Promise.all(guesses.map(async (g) => (await g).status))
-    expect(statuses.filter((s) => s === 200)).toEqual([])
     expect(statuses.filter((s) => s === 400).length).toBeLessThanOrEqual(LIMIT)
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(30 - LIMIT)
+    expect(statuses.filter((s) => s !== 400 && s !== 429)).toEqual([])
+    expect(slow.calls('InitiateAuth', creds.email)).toBeLessThanOrEqual(LIMIT)
+    expect((await c.signIn(creds.email, creds.password)).status).toBe(429)
     expect(slow.calls('InitiateAuth', creds.email)).toBeLessThanOrEqual(LIMIT)
   })
 
