@@ -10,6 +10,8 @@ export default defineConfig({
       'test/cognito-mode.test.ts', 'test/config.test.ts', 'test/faults.test.ts', 'test/flows.test.ts', 'test/gateway.test.ts',
       'test/seal.test.ts', 'test/session-lifetime.test.ts', 'test/store-contract.test.ts', 'test/token-endpoint.test.ts',
       'test/verified-cache.test.ts', 'test/signing-keys.test.ts', 'test/rules.test.ts', 'test/revoke.test.ts',
+      'test/cognito-verifier.test.ts', 'test/token-verifiers.test.ts', 'test/sessions-core.test.ts', 'test/routes-more.test.ts', 'test/cognito-errors.test.ts',
+      'test/gateway-headers.test.ts', 'test/gateway-paths.test.ts', 'test/limits-and-stores.test.ts', 'test/bearer-header.test.ts',
     ],
     globalSetup: ['test/support/global-setup.ts'],
     env: { FRESH_POOL_PER_FILE: '1' },

@@ -81,17 +81,20 @@ function describe(f: CognitoFailure): string {
   }
 }
 
-/** Reads Cognito's error type from `__type`, dropping any `namespace#` prefix and `:` suffix. */
-export function parseErrorType(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined
-  const raw = (body as Record<string, unknown>).__type
+/**
+ * Reads Cognito's error type from the x-amzn-ErrorType header, else from `__type` (the AWS JSON
+ * protocol's order: https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html#operation-error-serialization),
+ * dropping any `namespace#` prefix and `:` suffix.
+ */
+export function parseErrorType(body: unknown, header?: string | null): string | undefined {
+  const raw = header || (typeof body === 'object' && body !== null ? (body as Record<string, unknown>).__type : undefined)
   if (typeof raw !== 'string') return undefined
   return raw.slice(raw.lastIndexOf('#') + 1).split(':')[0]
 }
 
 /** Turns an error answer of Cognito into a failure. */
-export function classifyErrorAnswer(status: number, body: unknown): CognitoFailure {
-  const type = parseErrorType(body)
+export function classifyErrorAnswer(status: number, body: unknown, headerType?: string | null): CognitoFailure {
+  const type = parseErrorType(body, headerType)
   if (type === undefined) return status >= 500 ? { kind: 'unrecognized', status } : { kind: 'malformed', status }
   if (KNOWN.includes(type)) return { kind: 'rejected', type: type as CognitoErrorType }
   return { kind: 'unrecognized', status, type }

@@ -44,6 +44,7 @@ export function bearerCheck(deps: Pick<Deps, 'verifier' | 'revocations' | 'confi
       if (err instanceof InvalidToken) throw invalid(err)
       throw err
     }
+    // Stryker disable next-line StringLiteral: this cause's text reaches no answer, log or caller (errorResponse and onError use only the code and description; bearerCheck is not exported)
     if (!options.allowRevoked && (await deps.revocations.isEnded(principal))) throw invalid(new InvalidToken('session ended'))
     return { principal, token }
   }
@@ -62,12 +63,15 @@ export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config
       throw err
     }
     const { principal, token } = checked
-    // What a bearer token unlocks is for that user only: no cache may keep it. The service's own
-    // answers carry it already (API_HEADERS); in an app of one's own, hono's c.json() takes it
-    // from c.header(). (The gateway's forwarded answers are the upstream's to mark.)
-    if (!c.get('defaultHeaders')) c.header('Cache-Control', 'no-store')
     c.set('principal', principal)
     c.set('token', token)
     await next()
+    // What a bearer token unlocks is for that user only: no cache may keep it. The service's own
+    // answers say so already (API_HEADERS); an answer of a route of one's own that says nothing is
+    // marked here, even where the service's middleware ran too (mounted at the root), and one that
+    // chose its own Cache-Control keeps it. (The gateway's forwarded answers are the upstream's to mark.)
+    // Answers made by http/respond.ts are known by their gathered headers: reading c.res.headers
+    // would make @hono/node-server build a Headers object for every GET /demopage.
+    if (!c.get('headers')?.['cache-control'] && !c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
   })
 }

@@ -24,5 +24,6 @@ export interface BearerVerifier {
 
 /** Any reason a bearer token is refused; the client only ever learns `invalid_token`. */
 export class InvalidToken extends Error {
+  // Stryker disable next-line StringLiteral: never read: every InvalidToken is caught by instanceof (bearer.ts, sessions.ts), never logged by name
   override name = 'InvalidToken'
 }

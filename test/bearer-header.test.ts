@@ -1,0 +1,77 @@
+// The Authorization header as bearerAuth reads it (RFC 6750 §2.1, §3.1): where the scheme must be,
+// the spaces after it, the exact 401 answers, the 8 KB cap on a token, and that what a token
+// unlocks is never left cacheable, in the service and in a Hono app of one's own.
+import { Hono } from 'hono'
+import { describe, expect, it } from 'vitest'
+import { createApp } from '../src/app'
+import type { AppEnv } from '../src/env'
+import { bearerAuth } from '../src/http/bearer'
+import { bearer, confirmedUser, signIn, testApp } from './support/harness'
+
+const { app, deps } = testApp()
+const creds = await confirmedUser(app)
+const live = (await signIn(app, creds)).access_token
+const demo = (authorization: string) => app.request('/demopage', { headers: { Authorization: authorization } })
+
+/** A valid token of the service whose text is exactly `length` characters long (its `mode` claim padded). */
+async function tokenOfLength(length: number): Promise<string> {
+  const identity = { sub: 'sub-long-token', username: 'long', groups: [] }
+  const base = (await deps.tokens.issue({ ...identity, mode: '' })).token.length
+  // Each byte of the payload adds 4/3 characters: try the paddings around the one that lands there.
+  for (let pad = Math.floor(((length - base) * 3) / 4) - 3; pad < (length - base) + 3; pad++) {
+    const { token } = await deps.tokens.issue({ ...identity, mode: 'm'.repeat(Math.max(0, pad)) })
+    if (token.length === length) return token
+  }
+  throw new Error(`no token of ${length} characters`)
+}
+
+describe('the Authorization header', () => {
+  it('takes the scheme in any case, followed by one space or more', async () => {
+    for (const header of [`Bearer ${live}`, `bearer ${live}`, `Bearer   ${live}`]) expect((await demo(header)).status, header).toBe(200)
+  })
+
+  it('is not Bearer unless it starts with it: no error code then, and the token is never looked at', async () => {
+    for (const header of [`XBearer ${live}`, `Basic Bearer ${live}`]) {
+      const res = await demo(header)
+      expect(res.status, header).toBe(401)
+      expect(await res.json()).toEqual({ error: 'unauthorized', error_description: 'A bearer token is required.' })
+      expect(res.headers.get('WWW-Authenticate')).toBe('Bearer realm="api"')
+    }
+  })
+
+  it('refuses a bad token with the exact answer of RFC 6750 §3.1', async () => {
+    const res = await demo(`Bearer ${live.slice(0, -2)}`)
+    expect(res.status).toBe(401)
+    expect(await res.json()).toEqual({ error: 'invalid_token', error_description: 'The access token is invalid, expired or revoked.' })
+    expect(res.headers.get('WWW-Authenticate')).toBe('Bearer realm="api", error="invalid_token"')
+  })
+
+  it('takes a valid token of exactly 8192 characters, and refuses a valid one of 8193', async () => {
+    const [longest, tooLong] = await Promise.all([tokenOfLength(8192), tokenOfLength(8193)])
+    expect((await demo(`Bearer ${longest}`)).status).toBe(200)
+    const res = await demo(`Bearer ${tooLong}`)
+    expect(res.status).toBe(401)
+    expect((await res.json()).error).toBe('invalid_token')
+  })
+})
+
+describe('what a bearer token unlocks', () => {
+  const orders = (own: Hono<AppEnv>) => own.request('/api/orders', { headers: bearer(live) })
+
+  it('is marked no-store in an app of one\'s own, whether the service is mounted under /auth or at the root', async () => {
+    for (const base of ['/auth', '/']) {
+      const own = new Hono<AppEnv>().route(base, createApp(deps)).get('/api/orders', bearerAuth(deps), (c) => c.json({ orders: [] }))
+      const res = await orders(own)
+      expect(res.status, base).toBe(200)
+      expect(res.headers.get('Cache-Control'), base).toBe('no-store')
+    }
+  })
+
+  it('keeps the Cache-Control a route of one\'s own chose', async () => {
+    const own = new Hono<AppEnv>().route('/', createApp(deps)).get('/api/orders', bearerAuth(deps), (c) => {
+      c.header('Cache-Control', 'private, max-age=60')
+      return c.json({ orders: [] })
+    })
+    expect((await orders(own)).headers.get('Cache-Control')).toBe('private, max-age=60')
+  })
+})

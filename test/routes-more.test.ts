@@ -1,0 +1,74 @@
+// The session, password and account routes, in process against the real emulator: what their
+// answers say word for word, which source /confirm reads, the masked address of a code, and how a
+// sign-in that ends in a challenge counts against the limit of failed attempts.
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { createPool, emulatorCall } from '../scripts/emulator'
+import { totp } from './support/totp'
+import { codeFor, cognito, confirmedUser, formPost, jsonPost, newCreds, testApp } from './support/harness'
+
+const { app } = testApp()
+
+describe('the token endpoint', () => {
+  it('says which grant types it supports', async () => {
+    const res = await formPost(app, '/token', { grant_type: 'client_credentials' })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({ error: 'unsupported_grant_type', error_description: 'Supported grant types: password, refresh_token.' })
+  })
+
+  it('says that a parameter the grant requires is missing, and which', async () => {
+    const res = await formPost(app, '/token', { grant_type: 'refresh_token' })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({
+      error: 'invalid_request', error_description: 'A parameter this grant requires is missing.', fields: { refresh_token: 'is required' },
+    })
+  })
+})
+
+describe('a sign-in answered with a challenge', () => {
+  it('releases its own attempt only: the failed ones before it still count', async () => {
+    // An MFA user: the right password is answered with SOFTWARE_TOKEN_MFA, a wrong one refused.
+    const pool = await createPool(cognito().endpoint, `mfa-${randomUUID().slice(0, 6)}`)
+    await emulatorCall(cognito().endpoint, 'SetUserPoolMfaConfig', {
+      UserPoolId: pool.userPoolId, MfaConfiguration: 'OPTIONAL', SoftwareTokenMfaConfiguration: { Enabled: true },
+    })
+    const { app: limited } = testApp({ COGNITO_USER_POOL_ID: pool.userPoolId, COGNITO_CLIENT_ID: pool.clientId, SIGNIN_MAX_FAILURES_PER_USER: '3' })
+    const creds = await confirmedUser(limited, pool.userPoolId)
+    const { AuthenticationResult } = await emulatorCall<{ AuthenticationResult: { AccessToken: string } }>(cognito().endpoint, 'InitiateAuth', {
+      ClientId: pool.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: creds.email, PASSWORD: creds.password },
+    })
+    const { SecretCode } = await emulatorCall<{ SecretCode: string }>(cognito().endpoint, 'AssociateSoftwareToken', { AccessToken: AuthenticationResult.AccessToken })
+    await emulatorCall(cognito().endpoint, 'VerifySoftwareToken', { AccessToken: AuthenticationResult.AccessToken, UserCode: totp(SecretCode) })
+
+    const attempt = async (password: string) => (await formPost(limited, '/signin', { username: creds.email, password })).status
+    expect([await attempt('Wrong-Passw0rd1'), await attempt('Wrong-Passw0rd2')]).toEqual([400, 400])
+    const challenge = await formPost(limited, '/signin', { username: creds.email, password: creds.password })
+    expect((await challenge.json()).challenge_name).toBe('SOFTWARE_TOKEN_MFA')
+    expect([await attempt('Wrong-Passw0rd3'), await attempt('Wrong-Passw0rd4')]).toEqual([400, 429])
+  })
+})
+
+describe('POST /confirm', () => {
+  it('reads the query when it has either field, and then only the query', async () => {
+    for (const query of ['username', 'confirmation_code']) {
+      const creds = newCreds()
+      await jsonPost(app, '/signup', creds)
+      const code = await codeFor(creds.email)
+      const fields: Record<string, string> = { username: creds.email, confirmation_code: code }
+      const res = await jsonPost(app, `/confirm?${query}=${encodeURIComponent(fields[query]!)}`, fields)
+      expect(res.status).toBe(400)
+      const missing = query === 'username' ? 'confirmation_code' : 'username'
+      expect((await res.json()).fields).toHaveProperty(missing)
+      // The same body alone confirms.
+      expect((await jsonPost(app, '/confirm', fields)).status).toBe(200)
+    }
+  })
+})
+
+describe('where a code went', () => {
+  it('is masked from the name alone, also for a name without a domain', async () => {
+    const res = await jsonPost(app, '/password/forgot', { username: `nobody-${randomUUID().slice(0, 8)}` })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ code_delivery: { destination: 'n***@***', medium: 'EMAIL', attribute: 'email' } })
+  })
+})
