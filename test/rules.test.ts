@@ -16,6 +16,12 @@ describe('ROUTES', () => {
     ])
   })
 
+  it('takes groups on a rule for signed-in users, and methods of any length', () => {
+    expect(parseRoutes('[{"path":"/admin/*","methods":["GET","DELETE"],"groups":["admins","ops"]}]')).toEqual([
+      { path: '/admin/*', methods: ['GET', 'DELETE'], auth: 'user', groups: ['admins', 'ops'] },
+    ])
+  })
+
   it.each([
     ['not JSON', 'nope', 'must be a JSON array of rules'],
     ['not an array', { path: '/' }, 'must be a JSON array of rules'],
