@@ -1,5 +1,8 @@
 import * as z from 'zod/mini'
-import * as s from './schemas'
+import * as responses from './responses'
+import * as requests from './schemas'
+
+const s = { ...requests, ...responses }
 
 type Route = {
   method: 'get' | 'post' | 'delete'

@@ -1,9 +1,6 @@
 import * as z from 'zod/mini'
 
-/** A response body's type, from the schema that documents it (what hc<AppType> sees). */
-export type Body<T extends z.ZodMiniType> = z.infer<T>
-
-// Request and response shapes of API.md: validation and the OpenAPI document both come from here.
+// Request shapes of API.md (responses: responses.ts): validation and the OpenAPI document both come from here.
 // zod/mini, not zod: the same schemas at about half the Worker bytes (npm run size).
 
 // Control characters (NUL included) and lone surrogates have no place in any field we forward.
@@ -11,17 +8,13 @@ const SAFE = /^[^\u0000-\u001f\u007f]*$/
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 /** Names a schema for the OpenAPI document (its components), with anything else it should say. */
-const named = <T extends z.ZodMiniType>(schema: T, id: string, meta: Record<string, unknown> = {}): T => {
+export const named = <T extends z.ZodMiniType>(schema: T, id: string, meta: Record<string, unknown> = {}): T => {
   z.globalRegistry.add(schema, { id, ...meta })
   return schema
 }
 /** A real-looking value for the documentation (Swagger UI pre-fills Try it out with it), never a pattern's. */
-const example = <T extends z.ZodMiniType>(schema: T, value: unknown, description?: string): T => {
+export const example = <T extends z.ZodMiniType>(schema: T, value: unknown, description?: string): T => {
   z.globalRegistry.add(schema, { example: value, ...(description ? { description } : {}) })
-  return schema
-}
-const described = <T extends z.ZodMiniType>(schema: T, description: string): T => {
-  z.globalRegistry.add(schema, { description })
   return schema
 }
 
@@ -101,69 +94,7 @@ export const RevokeForm = named(
   'RevokeForm',
 )
 
-export const Jwks = named(z.object({ keys: z.array(z.record(z.string(), z.string())) }), 'JWKS')
-
-export const ServerMetadata = named(
-  z.object({
-    issuer: z.string(),
-    token_endpoint: z.string(),
-    jwks_uri: z.string(),
-    revocation_endpoint: z.string(),
-    grant_types_supported: z.array(z.string()),
-    response_types_supported: z.array(z.string()),
-    token_endpoint_auth_methods_supported: z.array(z.string()),
-    revocation_endpoint_auth_methods_supported: z.array(z.string()),
-  }),
-  'AuthorizationServerMetadata',
-)
-
 export const SignOutBody = named(z.object({ refresh_token: optionalParam(example(str().check(z.maxLength(8192)), '', 'This session\'s refresh token, to revoke it at Cognito too')) }), 'SignOutRequest')
-
-// Responses (documentation only: the service builds them itself).
-export const TokenResponse = named(
-  z.object({
-    access_token: example(z.string(), 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl'),
-    token_type: z.literal('bearer'),
-    expires_in: example(z.int(), 900, 'Seconds the access token lives'),
-    refresh_token: z.optional(example(z.string(), 'AQIDBAUGBwgJCgsMDQ4PEA…', 'Opaque: keep it as it is')),
-  }),
-  'TokenResponse',
-)
-
-export const ChallengeResponse = named(
-  z.object({ challenge_name: z.string(), session: z.string(), parameters: z.record(z.string(), z.string()) }),
-  'ChallengeResponse',
-)
-
-export const CodeDelivery = named(z.object({ destination: z.string(), medium: z.string(), attribute: z.string() }), 'CodeDelivery')
-
-export const SignUpResponse = named(
-  z.object({
-    user_sub: z.string(),
-    user_confirmed: z.boolean(),
-    code_delivery: z.optional(CodeDelivery),
-    access_token: z.optional(described(z.string(), 'Only when the pool confirmed the user at once')),
-    token_type: z.optional(z.literal('bearer')),
-    expires_in: z.optional(z.int()),
-    refresh_token: z.optional(z.string()),
-  }),
-  'SignUpResponse',
-)
-
-export const Message = named(z.object({ msg: z.string() }), 'Message')
-
-export const Me = named(z.object({ sub: z.string(), email: z.string(), username: z.string(), mode: z.string() }), 'Me')
-
-export const Health = named(z.object({ status: z.literal('ok') }), 'Health')
-
-export const ErrorBody = named(
-  z.object({
-    error: z.string(),
-    error_description: z.string(),
-    fields: z.optional(z.record(z.string(), z.string())),
-  }),
-  'Error',
-)
 
 // Account flows. Challenge responses are limited to what the challenges need: never
 // `userAttributes.*`, which NEW_PASSWORD_REQUIRED would otherwise let a client set.
@@ -196,4 +127,3 @@ export const ChallengeBody = named(
   'ChallengeRequest',
 )
 
-export const CodeDeliveryResponse = named(z.object({ code_delivery: CodeDelivery }), 'CodeDeliveryResponse')

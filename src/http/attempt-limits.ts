@@ -24,10 +24,11 @@ export function attemptLimits(deps: Pick<Deps, 'attempts' | 'config' | 'clientAd
   const { maxPerUser, maxPerAddress, windowSeconds } = deps.config.signInLimits
   const accountKey = (sub: string) => `attempts:account:${sub}`
   const keys = async (c: Context<AppEnv>, who: Account) => {
-    const sub = 'sub' in who ? who.sub : await sessions.accountOf(who.name)
+    // Both at once: each is a digest off the main thread on Node, one a store read too.
+    const [sub, typed] = 'sub' in who ? [who.sub] : await Promise.all([sessions.accountOf(who.name), typedNameDigest(who.name)])
     const address = deps.clientAddress?.(c)
     return [
-      ...('name' in who ? [{ key: `attempts:name:${await typedNameDigest(who.name)}`, max: maxPerUser, of: 'name' }] : []),
+      ...(typed ? [{ key: `attempts:name:${typed}`, max: maxPerUser, of: 'name' }] : []),
       ...(sub ? [{ key: accountKey(sub), max: maxPerUser, of: 'account' }] : []),
       ...(address ? [{ key: `attempts:address:${address}`, max: maxPerAddress, of: 'address' }] : []),
     ]

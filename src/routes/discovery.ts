@@ -1,7 +1,7 @@
-import { Hono } from 'hono'
+import { Hono } from '../http/hono'
 import type { AppEnv, Deps } from '../env'
-import * as s from '../schemas'
-import type { Body } from '../schemas'
+import type * as s from '../responses'
+import type { Body } from '../responses'
 import { reply, setHeader } from '../http/respond'
 
 /** How long downstream services may keep the JWKS: a rotation waits at least this long (README). */

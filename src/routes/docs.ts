@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono } from '../http/hono'
 import type { AppEnv, Deps } from '../env'
 import { documentHeaders, replyBytes, replyEmpty, replyText, setHeader } from '../http/respond'
 

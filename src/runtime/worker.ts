@@ -1,4 +1,5 @@
-import { Hono, type ExecutionContext } from 'hono'
+import type { ExecutionContext } from 'hono'
+import { Hono } from '../http/hono'
 import { createApp, createDeps } from '../app'
 import { ConfigError, parseConfig } from '../config'
 import type { AppEnv, Deps } from '../env'

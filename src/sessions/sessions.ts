@@ -4,7 +4,7 @@ import { CognitoError, ignoreUserFaults } from '../cognito/errors'
 import { decodePayload, identityFromIdToken, type Identity } from '../cognito/identity'
 import { digest } from '../encoding'
 import type { Deps } from '../env'
-import type { ChallengeResponse, TokenResponse } from '../schemas'
+import type { ChallengeResponse, TokenResponse } from '../responses'
 import { InvalidToken, type Principal } from '../tokens/principal'
 import { refreshTokenSealer, type RefreshTokenContents } from './refresh-token'
 import { newSessionId } from './session-id'
@@ -45,11 +45,16 @@ export function createSessions(deps: SessionDeps) {
 
   /** The token response (RFC 6749 §5.1) for what Cognito answered (its ID token already read into `identity`), in session `s`. */
   async function tokenBody(result: Tokens, identity: Identity, s: Omit<RefreshTokenContents, 'cognitoToken'>, cognitoRefreshToken: string | undefined): Promise<TokenBody> {
+    // Signing and sealing at once: on Node each is a round trip to crypto's thread pool.
+    const [accessToken, refreshToken] = await Promise.all([
+      deps.config.tokenMode === 'cognito' ? result.accessToken : deps.tokens.issue(identity, s.sid).then((t) => t.token),
+      cognitoRefreshToken ? sealer.wrap({ ...s, cognitoToken: cognitoRefreshToken }) : undefined,
+    ])
     const body: TokenBody =
       deps.config.tokenMode === 'cognito'
-        ? { access_token: result.accessToken, token_type: 'bearer', expires_in: result.expiresIn ?? secondsLeft(result.accessToken, deps.now) }
-        : { access_token: (await deps.tokens.issue(identity, s.sid)).token, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds }
-    if (cognitoRefreshToken) body.refresh_token = await sealer.wrap({ ...s, cognitoToken: cognitoRefreshToken })
+        ? { access_token: accessToken, token_type: 'bearer', expires_in: result.expiresIn ?? secondsLeft(result.accessToken, deps.now) }
+        : { access_token: accessToken, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds }
+    if (refreshToken) body.refresh_token = refreshToken
     return body
   }
 
@@ -61,8 +66,12 @@ export function createSessions(deps: SessionDeps) {
     // The names Cognito vouches for, exactly as it spells them: the verified address, its username,
     // the sub. Never what was typed: another spelling may be another account (a case-sensitive pool).
     const names = new Set([identity.email, identity.cognitoUsername, identity.sub].filter((n): n is string => !!n))
-    await deps.revocations.rememberAccount(await Promise.all([...names].map(nameDigest)), identity.sub, sessionLifetime())
-    return tokenBody(result, identity, { sid, sub: identity.sub, cognitoUsername: identity.cognitoUsername, since }, result.refreshToken)
+    // Remembered before the tokens are handed out (a failing store fails the sign-in), made meanwhile.
+    const [, body] = await Promise.all([
+      Promise.all([...names].map(nameDigest)).then((digests) => deps.revocations.rememberAccount(digests, identity.sub, sessionLifetime())),
+      tokenBody(result, identity, { sid, sub: identity.sub, cognitoUsername: identity.cognitoUsername, since }, result.refreshToken),
+    ])
+    return body
   }
 
   /** Cognito's answer to a sign-in step, as a grant: a session when it has tokens. */
