@@ -25,6 +25,7 @@ export default {
     'src/gateway/path.ts',
     'src/gateway/rules.ts',
     'src/gateway/forward.ts',
+    'src/runtime/clock.ts',
   ],
   incremental: true,
   incrementalFile: 'reports/mutation/stryker-incremental.json',

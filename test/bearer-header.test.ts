@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { createApp } from '../src/app'
 import type { AppEnv } from '../src/env'
 import { bearerAuth } from '../src/http/bearer'
+import { kvRevocations, type KVNamespaceLike } from '../src/stores/kv'
 import { bearer, confirmedUser, signIn, testApp } from './support/harness'
 
 const { app, deps } = testApp()
@@ -73,5 +74,28 @@ describe('what a bearer token unlocks', () => {
       return c.json({ orders: [] })
     })
     expect((await orders(own)).headers.get('Cache-Control')).toBe('private, max-age=60')
+  })
+})
+
+describe('with a shared store that answers in promises (Workers KV)', () => {
+  // A KV namespace held in a Map: what matters here is that the store's answers are promises,
+  // as every shared store's are, where the memory store answers at once.
+  const data = new Map<string, string>()
+  const kv: KVNamespaceLike = { get: async (key) => data.get(key) ?? null, put: async (key, value) => void data.set(key, value) }
+  const shared = testApp({}, { revocations: kvRevocations(kv, () => Date.now()) })
+
+  it('lets a live session in, twice (verified, then cached), and refuses it once signed out', async () => {
+    const user = await confirmedUser(shared.app)
+    const token = (await signIn(shared.app, user)).access_token
+    for (const round of ['verified', 'cached']) {
+      const res = await shared.app.request('/demopage', { headers: bearer(token) })
+      expect(res.status, round).toBe(200)
+      expect(await res.json(), round).toEqual({ msg: `Hello, ${user.username}! Welcome to the demo page.` })
+    }
+    expect((await shared.app.request('/signout', { method: 'POST', headers: bearer(token) })).status).toBe(200)
+    expect(data.size).toBeGreaterThan(0)
+    const res = await shared.app.request('/demopage', { headers: bearer(token) })
+    expect(res.status).toBe(401)
+    expect((await res.json()).error).toBe('invalid_token')
   })
 })

@@ -1,7 +1,7 @@
 import { AwsClient } from 'aws4fetch'
 import * as z from 'zod/mini'
 import type { Config } from '../config'
-import { deadline } from './deadline'
+import { deadline } from '../deadline'
 import { classifyErrorAnswer, CognitoError, type CognitoFailure, type Operation } from './errors'
 import { secretHash } from './secret-hash'
 

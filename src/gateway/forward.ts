@@ -1,3 +1,4 @@
+import { deadline, type Deadline } from '../deadline'
 import type { Principal } from '../tokens/principal'
 
 // RFC 9110 §7.6.1: meant for one connection, never forwarded (either way), with those `Connection` names.
@@ -85,7 +86,7 @@ export class UpstreamFailed extends Error {
 export async function forward(
   upstream: Upstream,
   request: Request,
-  target: { base: string; path: string; search: string; host: string; clientAddress?: string; protocol: string; principal?: Principal; timeoutMs: number },
+  target: { base: string; path: string; search: string; host: string; clientAddress?: string; protocol: string; principal?: Principal; timeoutMs: number; deadline?: Deadline },
 ): Promise<Response> {
   const headers = forwardable(request.headers)
   const prior = request.headers.get('x-forwarded-for')
@@ -99,8 +100,7 @@ export async function forward(
     for (const name of IDENTITY_HEADERS) if (identity[name] !== undefined) headers.set(name, identity[name])
   }
 
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), target.timeoutMs)
+  const { signal, clear } = (target.deadline ?? deadline)(target.timeoutMs)
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null
   // A length with no body would make the upstream read the next request on the connection as
   // this one's body (request smuggling): the body is dropped, its framing with it.
@@ -112,14 +112,14 @@ export async function forward(
       headers,
       body: hasBody ? request.body : undefined,
       redirect: 'manual',
-      signal: controller.signal,
+      signal,
       // A streamed request body (fetch requires saying so).
       ...(hasBody ? { duplex: 'half' } : {}),
     } as RequestInit)
   } catch (cause) {
-    throw new UpstreamFailed(controller.signal.aborted ? 'timeout' : 'unreachable', { cause })
+    throw new UpstreamFailed(signal.aborted ? 'timeout' : 'unreachable', { cause })
   } finally {
-    clearTimeout(timer)
+    clear()
   }
   return endToEnd(res)
 }

@@ -1,6 +1,6 @@
 import { decode, verify } from 'hono/jwt'
 import * as z from 'zod/mini'
-import { deadline } from '../cognito/deadline'
+import { deadline } from '../deadline'
 import { CognitoError } from '../cognito/errors'
 import type { Config } from '../config'
 import { checkTimes } from './access-token'

@@ -17,9 +17,9 @@ export type Principal = {
   since: number
 }
 
-/** Checks a bearer token; throws InvalidToken for any token it does not accept. */
+/** Checks a bearer token; throws InvalidToken for any token it does not accept (a cache answers at once). */
 export interface BearerVerifier {
-  verify(token: string): Promise<Principal>
+  verify(token: string): Principal | Promise<Principal>
 }
 
 /** Any reason a bearer token is refused; the client only ever learns `invalid_token`. */
