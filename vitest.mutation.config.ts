@@ -11,7 +11,7 @@ export default defineConfig({
       'test/seal.test.ts', 'test/session-lifetime.test.ts', 'test/store-contract.test.ts', 'test/token-endpoint.test.ts',
       'test/verified-cache.test.ts', 'test/signing-keys.test.ts', 'test/rules.test.ts', 'test/revoke.test.ts',
       'test/cognito-verifier.test.ts', 'test/token-verifiers.test.ts', 'test/sessions-core.test.ts', 'test/routes-more.test.ts', 'test/cognito-errors.test.ts',
-      'test/gateway-headers.test.ts', 'test/gateway-paths.test.ts', 'test/limits-and-stores.test.ts', 'test/bearer-header.test.ts', 'test/clock.test.ts',
+      'test/gateway-headers.test.ts', 'test/gateway-paths.test.ts', 'test/limits-and-stores.test.ts', 'test/bearer-header.test.ts',
     ],
     globalSetup: ['test/support/global-setup.ts'],
     env: { FRESH_POOL_PER_FILE: '1' },

@@ -1,7 +1,6 @@
 import type { CognitoClient } from './cognito/client'
 import type { Config } from './config'
 import type { Context } from 'hono'
-import type { Deadline } from './deadline'
 import type { Upstream } from './gateway/forward'
 import type { AttemptCounter } from './stores/attempts'
 import type { RevocationStore } from './stores/revocations'
@@ -26,8 +25,6 @@ export type Deps = {
   clientAddress?: (c: Context<AppEnv>) => string | undefined
   /** Where gateway requests go (UPSTREAM_URL, or a Workers service binding); none turns the gateway off. */
   upstream?: Upstream
-  /** How the gateway's calls to the upstream get their deadline: a timer each by default; Node and Bun share one clock. */
-  deadline?: Deadline
   /** The scheme of the client's connection as this runtime knows it (Node and Bun: http); else the request URL's. */
   clientProtocol?: (c: Context<AppEnv>) => string
   /** Milliseconds since the epoch. */

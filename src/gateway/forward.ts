@@ -1,4 +1,4 @@
-import { deadline, type Deadline } from '../deadline'
+import { deadline } from '../deadline'
 import type { Principal } from '../tokens/principal'
 
 // RFC 9110 §7.6.1: meant for one connection, never forwarded (either way), with those `Connection` names.
@@ -86,7 +86,7 @@ export class UpstreamFailed extends Error {
 export async function forward(
   upstream: Upstream,
   request: Request,
-  target: { base: string; path: string; search: string; host: string; clientAddress?: string; protocol: string; principal?: Principal; timeoutMs: number; deadline?: Deadline },
+  target: { base: string; path: string; search: string; host: string; clientAddress?: string; protocol: string; principal?: Principal; timeoutMs: number },
 ): Promise<Response> {
   const headers = forwardable(request.headers)
   const prior = request.headers.get('x-forwarded-for')
@@ -100,7 +100,7 @@ export async function forward(
     for (const name of IDENTITY_HEADERS) if (identity[name] !== undefined) headers.set(name, identity[name])
   }
 
-  const { signal, clear } = (target.deadline ?? deadline)(target.timeoutMs)
+  const { signal, clear } = deadline(target.timeoutMs)
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null
   // A length with no body would make the upstream read the next request on the connection as
   // this one's body (request smuggling): the body is dropped, its framing with it.

@@ -13,7 +13,7 @@ import { matchRule } from './rules'
  * sent on to the upstream (`proxy`); a proxy in front asks the same question at /auth/verify
  * (`verify`). Deny by default; the rule sees exactly the path the upstream gets.
  */
-export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocations' | 'upstream' | 'deadline' | 'clientAddress' | 'clientProtocol'>) {
+export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocations' | 'upstream' | 'clientAddress' | 'clientProtocol'>) {
   const { routes, timeoutMs, upstreamUrl } = deps.config.gateway
   const check = bearerCheck(deps)
   const realm = deps.config.jwt.audience
@@ -52,7 +52,6 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
         protocol: deps.clientProtocol?.(c) ?? url.protocol.slice(0, -1),
         principal,
         timeoutMs,
-        deadline: deps.deadline,
       })
     },
 

@@ -2,7 +2,6 @@ import { createApp, createDeps } from '../app'
 import { ConfigError, parseConfig } from '../config'
 import type { Deps } from '../env'
 import { builtDocsPage, builtOpenApi, fileDocsAssets } from './docs-assets'
-import { sharedClock } from './clock'
 import { batchedStdoutLog } from './log'
 import { redisStores } from './redis'
 import { bunUpstream, nodeUpstream } from './upstream'
@@ -20,7 +19,7 @@ export function appFromEnv(env: Record<string, string | undefined>, runtime: Pic
     const now = () => Date.now()
     // These servers listen on plain HTTP: that is the scheme of every connection they get.
     const overrides: Partial<Deps> = { now, log: batchedStdoutLog(), docsAsset: fileDocsAssets(), openApi: builtOpenApi(config.prefix), docsPage: builtDocsPage(config.prefix), clientProtocol: () => 'http', ...runtime }
-    if (config.gateway.upstreamUrl) Object.assign(overrides, { upstream: process.versions.bun ? bunUpstream : nodeUpstream, deadline: sharedClock() })
+    if (config.gateway.upstreamUrl) overrides.upstream = process.versions.bun ? bunUpstream : nodeUpstream
     // Several instances share revocations through Redis; one instance can keep them in memory.
     if (env.REDIS_URL) {
       if (!/^rediss?:\/\/\S+$/.test(env.REDIS_URL)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL')
