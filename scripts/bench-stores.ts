@@ -19,7 +19,7 @@ const env = {
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!
 const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`
 
-async function timeEach(n: number, op: () => Promise<unknown>): Promise<number[]> {
+async function timeEach(n: number, op: () => unknown): Promise<number[]> {
   const times: number[] = []
   for (let i = 0; i < n; i++) {
     const t = performance.now()

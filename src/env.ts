@@ -5,7 +5,7 @@ import type { Upstream } from './gateway/forward'
 import type { AttemptCounter } from './stores/attempts'
 import type { RevocationStore } from './stores/revocations'
 import type { AccessTokens } from './tokens/access-token'
-import type { BearerVerifier, Principal } from './tokens/principal'
+import type { Principal, TokenVerifier } from './tokens/principal'
 
 /** One JSON log line; callers never put credentials in it. */
 export type Logger = (line: Record<string, unknown>) => void
@@ -17,7 +17,7 @@ export type Deps = {
   /** Issues the service's own access tokens (app mode). */
   tokens: AccessTokens
   /** Checks bearer tokens: the service's own, or Cognito's in cognito mode. */
-  verifier: BearerVerifier
+  verifier: TokenVerifier
   revocations: RevocationStore
   /** Failed sign-in counters (brute-force protection), in the same kind of store. */
   attempts: AttemptCounter

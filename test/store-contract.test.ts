@@ -123,7 +123,7 @@ describe('the Workers KV store', () => {
   // No real KV fails on demand: a namespace whose every call is refused stands in for one that is down.
   it('answers StoreUnavailable, not a KV error, when KV fails', async () => {
     const failing = kvRevocations({ get: () => Promise.reject(new Error('KV GET failed: 500')), put: () => Promise.reject(new Error('KV PUT failed: 500')) }, () => Date.now())
-    const err = await failing.isEnded({ sub: 's', sid: 'x', since: 1 }).catch((e: unknown) => e)
+    const err = await Promise.resolve(failing.isEnded({ sub: 's', sid: 'x', since: 1 })).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(StoreUnavailable)
     expect(err).toMatchObject({ message: 'Workers KV failed', cause: { message: 'KV GET failed: 500' } })
     await expect(failing.endSession('x', later())).rejects.toBeInstanceOf(StoreUnavailable)

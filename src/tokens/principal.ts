@@ -17,8 +17,13 @@ export type Principal = {
   since: number
 }
 
-/** Checks a bearer token; throws InvalidToken for any token it does not accept (a cache answers at once). */
+/** Checks a bearer token; rejects with InvalidToken for any token it does not accept. */
 export interface BearerVerifier {
+  verify(token: string): Promise<Principal>
+}
+
+/** What the bearer check asks: a verifier that may answer at once (a token already verified, cachedVerifier). */
+export interface TokenVerifier {
   verify(token: string): Principal | Promise<Principal>
 }
 

@@ -1,4 +1,4 @@
-import type { BearerVerifier, Principal } from './principal'
+import type { BearerVerifier, Principal, TokenVerifier } from './principal'
 
 /**
  * Remembers tokens already verified, so the signature and claims of a token are checked once,
@@ -6,7 +6,7 @@ import type { BearerVerifier, Principal } from './principal'
  * and is verified afresh); an entry is dropped when its token expires; at most `max` entries,
  * the oldest going first. Revocation is not cached: it is still checked on every request.
  */
-export function cachedVerifier(inner: BearerVerifier, now: () => number, max = 10_000): BearerVerifier & { size(): number } {
+export function cachedVerifier(inner: BearerVerifier, now: () => number, max = 10_000): TokenVerifier & { size(): number } {
   const verified = new Map<string, Principal>()
   const verifyAfresh = async (token: string) => {
     // An expired entry goes too: a token that fails now is not kept.
