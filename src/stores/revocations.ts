@@ -69,7 +69,7 @@ export function memoryRevocations(now: () => number): RevocationStore {
       const old = cutOffs.get(sub)
       if (isLater(atMs, old?.value)) cutOffs.set(sub, { value: cutOffValue(atMs, keepSid), until: Math.max(until, old?.until ?? 0) })
     },
-    // At once, not in a promise: every bearer check asks (npm run bench).
+    // At once, not in a promise: every bearer check asks.
     isEnded(s) {
       const nowSeconds = now() / 1000
       if (s.sid !== undefined && (ended.get(s.sid) ?? 0) > nowSeconds) return true

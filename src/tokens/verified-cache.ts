@@ -18,8 +18,8 @@ export function cachedVerifier(inner: BearerVerifier, now: () => number, max = 1
   }
   return {
     size: () => verified.size,
-    // A token seen before is answered at once, not in a promise: GET /demopage and the gateway
-    // then await nothing to know who is asking (npm run bench).
+    // A token seen before is answered at once, not in a promise: with the memory store, GET
+    // /demopage and the gateway then await nothing to know who is asking.
     verify(token) {
       const hit = verified.get(token)
       if (hit && hit.exp * 1000 > now()) return hit
