@@ -155,6 +155,40 @@ describe('Cognito client against a misbehaving server', () => {
     expect(auth).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/local\/cognito-idp\/aws4_request, SignedHeaders=[^,]*x-amz-target[^,]*, Signature=[0-9a-f]{64}$/)
     expect(seen[0]!.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/)
   })
+
+  it('takes a refused connection for unreachable', async () => {
+    const closed = createServer()
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r))
+    const port = (closed.address() as { port: number }).port
+    await new Promise((r) => closed.close(r))
+    const c = createCognitoClient(parseConfig(testEnv({ COGNITO_ENDPOINT: `http://127.0.0.1:${port}` })).cognito)
+    expect(await failureOf(c.passwordAuth('a@example.com', 'x'))).toEqual({ kind: 'unreachable' })
+  })
+
+  it('gives up after the timeout on an answer whose body never ends', async () => {
+    handler = (_, res) => {
+      res.writeHead(200, { 'Content-Length': '100' })
+      res.write('{"UserSub":')
+    }
+    expect(await failureOf(client().signUp({ username: 'a', password: 'b', attributes: {} }))).toEqual({ kind: 'timeout' })
+  })
+
+  it('takes an answer cut off in the middle for no answer (unreachable), never a short body', async () => {
+    handler = (_, res) => {
+      res.writeHead(200, { 'Content-Length': '100' })
+      res.write('{}', () => res.socket?.destroy())
+    }
+    expect(await failureOf(client().confirmSignUp('a', '123456'))).toEqual({ kind: 'unreachable' })
+  })
+
+  it('reads an answer sent in pieces whole, and its error type from the header', async () => {
+    handler = (_, res) => {
+      res.writeHead(400, { 'x-amzn-ErrorType': 'UsernameExistsException:http://internal.amazon.com/' })
+      res.write('{"message":')
+      setTimeout(() => res.end('"User already exists"}'), 20)
+    }
+    expect(await failureOf(client().signUp({ username: 'a', password: 'b', attributes: {} }))).toEqual({ kind: 'rejected', type: 'UsernameExistsException' })
+  })
 })
 
 describe('the app while Cognito misbehaves', () => {
