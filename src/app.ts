@@ -113,9 +113,13 @@ export function createApp(deps: Deps) {
     set.add(r.method)
     servicePaths.set(r.path, set)
   }
+  // Paths with a parameter (Swagger UI's files): matched as hono does, one segment per parameter.
+  const withParams = [...servicePaths].filter(([path]) => path.includes('/:')).map(([path, methods]) => [paramPattern(path), methods] as const)
+  const allowedAt = (path: string) => servicePaths.get(path) ?? withParams.find(([pattern]) => pattern.test(path))?.[1]
   app.notFound((c) => {
-    const allowed = servicePaths.get(c.req.path)
-    if (allowed) {
+    const allowed = allowedAt(c.req.path)
+    // A route of this method that found nothing (an unknown Swagger UI file) is a 404; HEAD is GET's.
+    if (allowed && !allowed.has(c.req.method === 'HEAD' ? 'GET' : c.req.method)) {
       return errorResponse(c, new ApiError('method_not_allowed', `Use ${[...allowed].join(' or ')} here.`, { headers: { Allow: [...allowed].join(', ') } }))
     }
     // Answered here, not by onError: an error thrown from notFound would pass by requestLog's line.
@@ -127,6 +131,12 @@ export function createApp(deps: Deps) {
   // The whole app (middleware, errors, gateway), typed by its routes: under a prefix, a client
   // built with hc<AppType>(origin + prefix) calls the same paths.
   return app as unknown as typeof api
+}
+
+/** A route's path as a pattern: `:name` is one whole segment, the rest literal. */
+const paramPattern = (path: string) => {
+  const literal = (part: string) => part.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&')
+  return new RegExp(`^${path.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : literal(part))).join('/')}$`)
 }
 
 /** The app's type, routes and bodies included: `hc<AppType>(url)` is a typed client of the service. */

@@ -1,7 +1,9 @@
 // /openapi.json covers every route; /docs is Swagger UI served entirely by the service.
 import { describe, expect, it } from 'vitest'
 import { DOCS_ASSET_FILES, DOCS_ASSETS_PATH } from '../src/routes/docs'
-import { testApp } from './support/harness'
+import { createApp, createDeps } from '../src/app'
+import { parseConfig } from '../src/config'
+import { testApp, testEnv } from './support/harness'
 
 const { app } = testApp({}, { docsAsset: async (file) => ({ bytes: new TextEncoder().encode(`contents of ${file}`), type: 'text/plain' }) })
 
@@ -61,7 +63,17 @@ describe('Swagger UI', () => {
   it('serves no other file from the assets path', async () => {
     expect((await app.request(`${DOCS_ASSETS_PATH}/package.json`)).status).toBe(404)
     expect((await app.request(`${DOCS_ASSETS_PATH}/..%2Fpackage.json`)).status).toBe(404)
+    expect((await app.request(`${DOCS_ASSETS_PATH}/package.json`, { method: 'HEAD' })).status).toBe(404)
   })
+})
+
+it('answers 404, not 405, where a route of the right method has nothing (no OpenAPI document given, as in a library app)', async () => {
+  const bare = createApp(createDeps(parseConfig(testEnv())))
+  for (const method of ['GET', 'HEAD']) {
+    const res = await bare.request('/openapi.json', { method })
+    expect(res.status, method).toBe(404)
+  }
+  expect((await bare.request('/openapi.json', { method: 'POST' })).status).toBe(405)
 })
 
 it('answers /favicon.ico with 204 and no body, so that a browser on /docs logs no error', async () => {

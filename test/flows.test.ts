@@ -356,6 +356,17 @@ describe('service routes', () => {
     expect(wrong.headers.get('Allow')).toBe('POST')
     expect((await wrong.json()).error).toBe('method_not_allowed')
   })
+
+  it('answers a wrong method on a path with a parameter (Swagger UI\'s files) with 405 too, and a path beyond it with 404', async () => {
+    for (const path of ['/docs/swagger-ui-dist/swagger-ui.css', '/docs/swagger-ui-dist/anything']) {
+      const wrong = await app.request(path, { method: 'PUT' })
+      expect(wrong.status).toBe(405)
+      expect(wrong.headers.get('Allow')).toBe('GET')
+      expect((await wrong.json()).error).toBe('method_not_allowed')
+    }
+    expect((await app.request('/docs/swagger-ui-dist/a/b', { method: 'PUT' })).status).toBe(404)
+    expect((await app.request('/docs/swagger-ui-dist/', { method: 'PUT' })).status).toBe(404)
+  })
 })
 
 describe('Cognito faults and misconfiguration', () => {

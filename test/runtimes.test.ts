@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runtime } from '../scripts/runtimes'
 import { codeFor, newCreds, testEnv } from './support/harness'
 import { startRuntime, type Running } from './support/runtime'
+import { API_HEADERS, DOCUMENT_HEADERS } from '../src/http/respond'
 
 describe.each<Runtime>(['node', 'bun', 'workers'])('on %s', (runtime) => {
   let server: Running
@@ -50,6 +51,21 @@ describe.each<Runtime>(['node', 'bun', 'workers'])('on %s', (runtime) => {
       const asset = await fetch(`${server.baseUrl}${path}`)
       expect(asset.status, path).toBe(200)
       expect((await asset.arrayBuffer()).byteLength, path).toBeGreaterThan(10_000)
+    }
+  })
+
+  // On Workers the platform serves these as static assets (public/_headers gives them their headers).
+  it('sends the page, its files and the document with the same security headers as every answer, and the page\'s own', async () => {
+    const expected: [string, Record<string, string>][] = [
+      ['/openapi.json', API_HEADERS],
+      ['/docs', { ...API_HEADERS, ...DOCUMENT_HEADERS }],
+      ['/docs/swagger-ui-dist/swagger-ui.css', { ...API_HEADERS, ...DOCUMENT_HEADERS, 'cache-control': 'public, max-age=86400' }],
+    ]
+    for (const [path, headers] of expected) {
+      const res = await fetch(`${server.baseUrl}${path}`)
+      await res.arrayBuffer()
+      expect(res.status, path).toBe(200)
+      for (const [name, value] of Object.entries(headers)) expect(res.headers.get(name), `${path} ${name}`).toBe(value)
     }
   })
 
