@@ -90,6 +90,17 @@ export function createApp(deps: Deps) {
     .route('/', discoveryRoutes(deps))
     .get('/health', (c) => reply<Body<typeof s.Health>>(c, { status: 'ok' }))
     .all('/auth/verify', (c) => gateway.verify(c))
+  // Hono answers a known path with the wrong method as not found; HTTP says 405 with Allow. As
+  // routes, after the real ones, so that they go wherever the app is mounted; a path with a
+  // parameter (Swagger UI's files) is matched as its route is.
+  const allowed = new Map<string, Set<string>>()
+  for (const r of api.routes) if (r.method !== 'ALL') allowed.set(r.path, (allowed.get(r.path) ?? new Set()).add(r.method))
+  for (const [path, methods] of allowed) {
+    const list = [...methods]
+    api.all(path, function methodNotAllowed(c) {
+      return errorResponse(c, new ApiError('method_not_allowed', `Use ${list.join(' or ')} here.`, { headers: { Allow: list.join(', ') } }))
+    })
+  }
   // The body limit on exactly the routes that take a body. Not on GET: bodyLimit reads the raw
   // request's body, and on Node that alone makes the adapter build a whole Request, which cost
   // GET /demopage most of its time. By route, not by path, so that it holds wherever the app is
@@ -105,23 +116,7 @@ export function createApp(deps: Deps) {
   // Under SERVICE_PREFIX (e.g. /auth) the service keeps its paths there; every other one is the upstream's.
   app.route(deps.config.prefix || '/', guarded.route('/', api))
 
-  // Hono answers a known path with the wrong method as not found; HTTP says 405 with Allow.
-  const servicePaths = new Map<string, Set<string>>()
-  for (const r of app.routes) {
-    if (r.method === 'ALL') continue
-    const set = servicePaths.get(r.path) ?? new Set()
-    set.add(r.method)
-    servicePaths.set(r.path, set)
-  }
-  // Paths with a parameter (Swagger UI's files): matched as hono does, one segment per parameter.
-  const withParams = [...servicePaths].filter(([path]) => path.includes('/:')).map(([path, methods]) => [paramPattern(path), methods] as const)
-  const allowedAt = (path: string) => servicePaths.get(path) ?? withParams.find(([pattern]) => pattern.test(path))?.[1]
   app.notFound((c) => {
-    const allowed = allowedAt(c.req.path)
-    // A route of this method that found nothing (an unknown Swagger UI file) is a 404; HEAD is GET's.
-    if (allowed && !allowed.has(c.req.method === 'HEAD' ? 'GET' : c.req.method)) {
-      return errorResponse(c, new ApiError('method_not_allowed', `Use ${[...allowed].join(' or ')} here.`, { headers: { Allow: [...allowed].join(', ') } }))
-    }
     // Answered here, not by onError: an error thrown from notFound would pass by requestLog's line.
     if (gateway.enabled) return gateway.proxy(c).catch((err: Error) => errorResponse(c, toClientError(err, deps, c.get('requestId'))))
     return errorResponse(c, new ApiError('not_found', 'There is nothing at this path.'))
@@ -131,12 +126,6 @@ export function createApp(deps: Deps) {
   // The whole app (middleware, errors, gateway), typed by its routes: under a prefix, a client
   // built with hc<AppType>(origin + prefix) calls the same paths.
   return app as unknown as typeof api
-}
-
-/** A route's path as a pattern: `:name` is one whole segment, the rest literal. */
-const paramPattern = (path: string) => {
-  const literal = (part: string) => part.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&')
-  return new RegExp(`^${path.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : literal(part))).join('/')}$`)
 }
 
 /** The app's type, routes and bodies included: `hc<AppType>(url)` is a typed client of the service. */

@@ -24,6 +24,19 @@ describe('the service mounted in an app of one\'s own (the library)', () => {
     expect((await res.json()).error).toBe('request_too_large')
   })
 
+  it('still answers a wrong method on its paths with 405 and Allow, as JSON, and leaves the app\'s other paths alone', async () => {
+    const deps = createDeps(parseConfig(testEnv()), { log: () => {} })
+    const parent = new Hono().route('/auth', createApp(deps)).get('/api/orders', (c) => c.json({ orders: [] }))
+    for (const [method, path, allow] of [['GET', '/auth/signin', 'POST'], ['PUT', '/auth/demopage', 'GET'], ['DELETE', '/auth/docs/swagger-ui-dist/swagger-ui.css', 'GET']]) {
+      const res = await parent.request(path!, { method })
+      expect(res.status, `${method} ${path}`).toBe(405)
+      expect(res.headers.get('Allow')).toBe(allow)
+      expect((await res.json()).error).toBe('method_not_allowed')
+    }
+    expect((await parent.request('/api/orders')).status).toBe(200)
+    expect((await parent.request('/auth/health')).status).toBe(200)
+  })
+
   it('bearerAuth marks the app\'s own answers no-store: what a token unlocks is for one user', async () => {
     const deps = createDeps(parseConfig(testEnv()), { log: () => {} })
     const own = new Hono().use('/api/*', bearerAuth(deps)).get('/api/orders', (c) => c.json({ orders: [] }))
