@@ -90,28 +90,29 @@ export function createApp(deps: Deps) {
     .route('/', discoveryRoutes(deps))
     .get('/health', (c) => reply<Body<typeof s.Health>>(c, { status: 'ok' }))
     .all('/auth/verify', (c) => gateway.verify(c))
+  // One pass over the routes, for two things. The body limit on exactly the routes that take a
+  // body: not on GET, where bodyLimit would read the raw request's body, and on Node that alone
+  // makes the adapter build a whole Request, which cost GET /demopage most of its time. By route,
+  // not by path, so that it holds wherever the app is mounted (`new Hono().route('/auth',
+  // createApp(...))`). Never on the gateway's requests, whose bodies stream to the upstream, nor
+  // on forward auth, which reads none. And each path's methods, for the 405s below.
+  const guarded = new Hono<AppEnv>()
+  const allowed = new Map<string, Set<string>>()
+  for (const r of api.routes) {
+    if (r.method === 'ALL') continue
+    const methods = allowed.get(r.path) ?? allowed.set(r.path, new Set()).get(r.path)!
+    if (methods.has(r.method)) continue
+    methods.add(r.method)
+    if (r.method !== 'GET') guarded.on(r.method, r.path, limitBody)
+  }
   // Hono answers a known path with the wrong method as not found; HTTP says 405 with Allow. As
   // routes, after the real ones, so that they go wherever the app is mounted; a path with a
   // parameter (Swagger UI's files) is matched as its route is.
-  const allowed = new Map<string, Set<string>>()
-  for (const r of api.routes) if (r.method !== 'ALL') allowed.set(r.path, (allowed.get(r.path) ?? new Set()).add(r.method))
   for (const [path, methods] of allowed) {
     const list = [...methods]
     api.all(path, function methodNotAllowed(c) {
       return errorResponse(c, new ApiError('method_not_allowed', `Use ${list.join(' or ')} here.`, { headers: { Allow: list.join(', ') } }))
     })
-  }
-  // The body limit on exactly the routes that take a body. Not on GET: bodyLimit reads the raw
-  // request's body, and on Node that alone makes the adapter build a whole Request, which cost
-  // GET /demopage most of its time. By route, not by path, so that it holds wherever the app is
-  // mounted (`new Hono().route('/auth', createApp(...))`). Never on the gateway's requests, whose
-  // bodies stream to the upstream, nor on forward auth, which reads none.
-  const guarded = new Hono<AppEnv>()
-  const seen = new Set<string>()
-  for (const r of api.routes) {
-    if (r.method === 'ALL' || r.method === 'GET' || seen.has(`${r.method} ${r.path}`)) continue
-    seen.add(`${r.method} ${r.path}`)
-    guarded.on(r.method, r.path, limitBody)
   }
   // Under SERVICE_PREFIX (e.g. /auth) the service keeps its paths there; every other one is the upstream's.
   app.route(deps.config.prefix || '/', guarded.route('/', api))
