@@ -119,6 +119,17 @@ describe('Cognito client against a misbehaving server', () => {
     expect(await failureOf(client().passwordAuth('a@example.com', 'x'))).toEqual({ kind: 'malformed', status: 200 })
   })
 
+  it('takes a challenge\'s parameters only as names to strings (fail closed otherwise), and none as none', async () => {
+    for (const ChallengeParameters of [{ USER_ID_FOR_SRP: 1 }, ['x'], 'x', { a: 'b', c: { d: 'e' } }]) {
+      handler = (_, res) => res.writeHead(200).end(JSON.stringify({ ChallengeName: 'SMS_MFA', Session: 's', ChallengeParameters }))
+      expect(await failureOf(client().passwordAuth('a@example.com', 'x')), JSON.stringify(ChallengeParameters)).toEqual({ kind: 'malformed', status: 200 })
+    }
+    handler = (_, res) => res.writeHead(200).end(JSON.stringify({ ChallengeName: 'SMS_MFA', Session: 's', ChallengeParameters: { CODE_DELIVERY_DESTINATION: '+1***' } }))
+    expect(await client().passwordAuth('a@example.com', 'x')).toEqual({ kind: 'challenge', challengeName: 'SMS_MFA', session: 's', parameters: { CODE_DELIVERY_DESTINATION: '+1***' } })
+    handler = (_, res) => res.writeHead(200).end(JSON.stringify({ ChallengeName: 'SMS_MFA', Session: 's' }))
+    expect(await client().passwordAuth('a@example.com', 'x')).toEqual({ kind: 'challenge', challengeName: 'SMS_MFA', session: 's', parameters: {} })
+  })
+
   it('sends SECRET_HASH when a client secret is configured, computed as AWS documents it', async () => {
     handler = (_, res) => res.writeHead(200).end(JSON.stringify({ UserSub: 'abc', UserConfirmed: false }))
     seen.length = 0

@@ -1,4 +1,4 @@
-import { sign, verify } from 'hono/jwt'
+import { sign, verify } from 'hono/utils/jwt/jwt'
 import * as z from 'zod/mini'
 import type { Identity } from '../cognito/identity'
 import type { Config } from '../config'

@@ -1,4 +1,4 @@
-import { decode, verify } from 'hono/jwt'
+import { decode, verify } from 'hono/utils/jwt/jwt'
 import * as z from 'zod/mini'
 import { deadline } from '../deadline'
 import { CognitoError } from '../cognito/errors'
