@@ -1,5 +1,6 @@
 import { Hono } from './http/hono'
 import { bodyLimit } from 'hono/body-limit'
+import { createMiddleware } from 'hono/factory'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { createCognitoClient } from './cognito/client'
@@ -68,14 +69,22 @@ export function createApp(deps: Deps) {
       }),
     )
   }
-  const limitBody = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    // The rest of the body is not read: the answer closes the connection, so the client neither
-    // keeps sending nor reuses it. Without this, a Node client sending 1 MB got a reset instead
-    // of the 413 about half of the time (the parity suite found it).
-    onError: () => {
-      throw new ApiError('request_too_large', `The request body must be at most ${MAX_BODY_BYTES} bytes.`, { headers: { Connection: 'close' } })
-    },
+  // The rest of the body is not read: the answer closes the connection, so the client neither
+  // keeps sending nor reuses it. Without this, a Node client sending 1 MB got a reset instead
+  // of the 413 about half of the time (the parity suite found it).
+  const tooLarge = () => {
+    throw new ApiError('request_too_large', `The request body must be at most ${MAX_BODY_BYTES} bytes.`, { headers: { Connection: 'close' } })
+  }
+  const countBytes = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge })
+  // A declared length (and no Transfer-Encoding beside it) is checked as it is, before anything
+  // touches the body; hono's bodyLimit counts the bytes of a body without one. On Node,
+  // reaching for the raw body, as bodyLimit does first, makes the adapter build a whole Request
+  // around a stream, which then reads the body: 0.3 ms of every sign-in, against reading it
+  // straight from the socket.
+  const limitBody = createMiddleware<AppEnv>((c, next) => {
+    const length = c.req.header('Content-Length')
+    if (length === undefined || c.req.header('Transfer-Encoding') !== undefined) return countBytes(c, next)
+    return Number(length) > MAX_BODY_BYTES ? tooLarge() : next()
   })
   const sessions = createSessions(deps)
   const gateway = createGateway(deps)

@@ -1,5 +1,6 @@
 // Smoke test per runtime: the real Node server, the real Bun server and the Worker under
 // wrangler dev (workerd), each pointed at the real emulator, driven over HTTP.
+import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Runtime } from '../scripts/runtimes'
 import { codeFor, newCreds, testEnv } from './support/harness'
@@ -67,6 +68,29 @@ describe.each<Runtime>(['node', 'bun', 'workers'])('on %s', (runtime) => {
       expect(res.status, path).toBe(200)
       for (const [name, value] of Object.entries(headers)) expect(res.headers.get(name), `${path} ${name}`).toBe(value)
     }
+  })
+
+  // A body sent chunked (Transfer-Encoding: chunked, no Content-Length): its length is known only at its end.
+  // Skipped under wrangler dev, and said so: started by this harness, wrangler dev 4.86 never passed a
+  // chunked request on to the Worker (no log line; the client waits), while the same requests from a
+  // script of its own reached it and got these answers (400, then 413). Not understood yet.
+  it.skipIf(runtime === 'workers')('limits a body sent chunked as it does one with a length: 413 past 16 KiB (skipped on workers: see above)', async () => {
+    const chunked = (text: string) =>
+      new Promise<{ status: number; body: { error?: string } }>((resolve, reject) => {
+        const req = request(`${server.baseUrl}/signin`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Transfer-Encoding': 'chunked' } }, (res) => {
+          let body = ''
+          res.on('data', (c) => (body += c))
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(body) }))
+        })
+        req.on('error', reject)
+        // In two pieces, as a stream arrives.
+        req.write(text.slice(0, 10))
+        req.end(text.slice(10))
+      })
+    expect(await chunked('username=nobody%40example.com&password=x')).toEqual({ status: 400, body: { error: 'invalid_grant', error_description: 'Incorrect username or password.' } })
+    expect(await chunked(`username=a%40example.com&password=${'x'.repeat(20 * 1024)}`)).toMatchObject({ status: 413, body: { error: 'request_too_large' } })
+    // The service answers the next request as ever.
+    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200)
   })
 
   it('answers errors as API.md JSON on this runtime too', async () => {
