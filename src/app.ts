@@ -83,8 +83,10 @@ export function createApp(deps: Deps) {
   // straight from the socket.
   const limitBody = createMiddleware<AppEnv>((c, next) => {
     const length = c.req.header('Content-Length')
-    if (length === undefined || c.req.header('Transfer-Encoding') !== undefined) return countBytes(c, next)
-    return Number(length) > MAX_BODY_BYTES ? tooLarge() : next()
+    // Anything but one plain number (no length, chunked, "100, 100") goes the counting way.
+    const declared = length === undefined || c.req.header('Transfer-Encoding') !== undefined ? NaN : Number(length)
+    if (!Number.isSafeInteger(declared)) return countBytes(c, next)
+    return declared > MAX_BODY_BYTES ? tooLarge() : next()
   })
   const sessions = createSessions(deps)
   const gateway = createGateway(deps)
