@@ -120,7 +120,7 @@ describe('Cognito client against a misbehaving server', () => {
   })
 
   it('takes a challenge\'s parameters only as names to strings (fail closed otherwise), and none as none', async () => {
-    for (const ChallengeParameters of [{ USER_ID_FOR_SRP: 1 }, ['x'], 'x', { a: 'b', c: { d: 'e' } }]) {
+    for (const ChallengeParameters of [{ USER_ID_FOR_SRP: 1 }, ['x'], 'x', null, { a: 'b', c: { d: 'e' } }]) {
       handler = (_, res) => res.writeHead(200).end(JSON.stringify({ ChallengeName: 'SMS_MFA', Session: 's', ChallengeParameters }))
       expect(await failureOf(client().passwordAuth('a@example.com', 'x')), JSON.stringify(ChallengeParameters)).toEqual({ kind: 'malformed', status: 200 })
     }

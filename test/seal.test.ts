@@ -40,9 +40,18 @@ describe('sealed refresh tokens', () => {
   it('refuse sealed text that is not the shape of a refresh token', async () => {
     const sealer = createSealer(TEST_SECRET, 'edge-auth-gateway refresh token v1')
     const refresh = refreshTokenSealer(TEST_SECRET)
-    for (const text of ['not json', '{}', '[]', JSON.stringify(['sid', 'sub', 'user', 'not a number', 'token'])]) {
-      expect(await refresh.unwrap(await sealer.seal(text))).toBeUndefined()
-    }
+    const good = ['sid', 'sub', 'user', 1_800_000_000_000, 'token']
+    expect(await refresh.unwrap(await sealer.seal(JSON.stringify(good)))).toEqual({ sid: 'sid', sub: 'sub', cognitoUsername: 'user', since: 1_800_000_000_000, cognitoToken: 'token' })
+    const wrong = [
+      'not json', '{}', '[]', 'null',
+      JSON.stringify(['sid', 'sub', 'user', 'not a number', 'token']),
+      JSON.stringify(['sid', 'sub', 'user', 1.5, 'token']),
+      JSON.stringify([...good, 'one more']),
+      JSON.stringify(good.slice(0, 4)),
+      // Each text field of another type.
+      ...[0, 1, 2, 4].map((i) => JSON.stringify(good.map((v, j) => (i === j ? 7 : v)))),
+    ]
+    for (const text of wrong) expect(await refresh.unwrap(await sealer.seal(text)), text).toBeUndefined()
   })
 })
 
