@@ -146,6 +146,7 @@ export type AppType = ReturnType<typeof createApp>
 const REFUSALS: Record<SessionRefused['reason'], string> = {
   refresh_token: 'The refresh token is invalid, expired or revoked.',
   needs_challenge: 'This account needs a challenge to sign in; complete it through /signin first.',
+  needs_mfa_code: 'This account has MFA: send mfa_code, the current code of its authenticator app.',
   wrong_user: 'Incorrect username or password.',
 }
 

@@ -109,9 +109,18 @@ export const ResetBody = named(
   'PasswordResetRequest',
 )
 
-export const ChangeBody = named(z.object({ old_password: example(text(256), 'Passw0rd!'), new_password: example(text(256), 'N3w-Passw0rd!') }), 'PasswordChangeRequest')
+/** The current code of an authenticator app: asked again with the password of an account that has one. */
+const mfaCode = () => z.optional(example(digits(/^\d{6}$/, 'must be the six digits of the authenticator'), '123456', 'Only for an account with an authenticator app (SOFTWARE_TOKEN_MFA)'))
 
-export const DeleteMeBody = named(z.object({ password: example(text(256), 'Passw0rd!', 'Checked again before anything is deleted') }), 'DeleteAccountRequest')
+export const ChangeBody = named(
+  z.object({ old_password: example(text(256), 'Passw0rd!'), new_password: example(text(256), 'N3w-Passw0rd!'), mfa_code: mfaCode() }),
+  'PasswordChangeRequest',
+)
+
+export const DeleteMeBody = named(
+  z.object({ password: example(text(256), 'Passw0rd!', 'Checked again before anything is deleted'), mfa_code: mfaCode() }),
+  'DeleteAccountRequest',
+)
 
 export const ChallengeBody = named(
   z.object({

@@ -35,7 +35,7 @@ export function passwordRoutes(deps: Deps, sessions: Sessions, limits: ReturnTyp
       const input = c.req.valid('json')
       const principal = c.get('principal')
       await limits.guard(c, { sub: principal.sub }, () =>
-        sessions.withPasswordChecked(principal, input.old_password, (token) => deps.cognito.changePassword(token, input.old_password, input.new_password)),
+        sessions.withPasswordChecked(principal, input.old_password, input.mfa_code, (token) => deps.cognito.changePassword(token, input.old_password, input.new_password)),
       )
       await sessions.endAll(principal.sub, principal.sid)
       return reply<Body<typeof s.Message>>(c, { msg: 'Password changed successfully' })

@@ -35,8 +35,8 @@ export function userRoutes(deps: Deps, sessions: Sessions, limits: ReturnType<ty
     // Deletes the account after checking the password again; every session of it ends.
     .delete('/me', auth, requireBody(['json']), validate('json', DeleteMeBody), async (c) => {
       const principal = c.get('principal')
-      const { password } = c.req.valid('json')
-      await limits.guard(c, { sub: principal.sub }, () => sessions.withPasswordChecked(principal, password, (token) => deps.cognito.deleteUser(token)))
+      const { password, mfa_code } = c.req.valid('json')
+      await limits.guard(c, { sub: principal.sub }, () => sessions.withPasswordChecked(principal, password, mfa_code, (token) => deps.cognito.deleteUser(token)))
       await sessions.endAll(principal.sub)
       return reply<Body<typeof s.Message>>(c, { msg: 'User deleted successfully' })
     })

@@ -17,7 +17,7 @@ export type Grant = { kind: 'tokens'; body: TokenBody; sub: string } | { kind: '
 /** Why the sessions module refused a request; the HTTP side answers each as invalid_grant. */
 export class SessionRefused extends Error {
   override name = 'SessionRefused'
-  constructor(readonly reason: 'refresh_token' | 'needs_challenge' | 'wrong_user') {
+  constructor(readonly reason: 'refresh_token' | 'needs_challenge' | 'needs_mfa_code' | 'wrong_user') {
     super(reason)
   }
 }
@@ -211,12 +211,18 @@ export function createSessions(deps: SessionDeps) {
 
     /**
      * Checks the password of the signed-in user again, by signing in at Cognito as that user
-     * (in e-mail pools, as the service's sign-up makes them, Cognito's username is the `sub`).
-     * Hands Cognito's access token to `use` (ChangePassword and DeleteUser need one), then drops
-     * that temporary Cognito session, which never reaches anyone.
+     * (in e-mail pools, as the service's sign-up makes them, Cognito's username is the `sub`),
+     * and for an account with an authenticator app, the app's current code too (`mfaCode`), as
+     * its sign-in asks. Hands Cognito's access token to `use` (ChangePassword and DeleteUser need
+     * one), then drops that temporary Cognito session, which never reaches anyone.
      */
-    async withPasswordChecked<T>(principal: Principal, password: string, use: (cognitoAccessToken: string) => Promise<T>): Promise<T> {
-      const outcome = await deps.cognito.passwordAuth(principal.sub, password)
+    async withPasswordChecked<T>(principal: Principal, password: string, mfaCode: string | undefined, use: (cognitoAccessToken: string) => Promise<T>): Promise<T> {
+      let outcome = await deps.cognito.passwordAuth(principal.sub, password)
+      if (outcome.kind === 'challenge' && outcome.challengeName === 'SOFTWARE_TOKEN_MFA') {
+        if (mfaCode === undefined) throw new SessionRefused('needs_mfa_code')
+        outcome = await deps.cognito.respondToChallenge({ username: principal.sub, challengeName: outcome.challengeName, session: outcome.session, responses: { SOFTWARE_TOKEN_MFA_CODE: mfaCode } })
+      }
+      // Any other challenge (SMS, a new password) cannot be answered in one request.
       if (outcome.kind !== 'tokens' || !outcome.refreshToken) throw new SessionRefused('needs_challenge')
       try {
         if (identityFromIdToken(outcome.idToken).sub !== principal.sub) throw new SessionRefused('wrong_user')
