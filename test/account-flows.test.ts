@@ -268,3 +268,18 @@ describe('guessing the code of an authenticator app on DELETE /me', () => {
     expect(blocked.headers.get('Retry-After')).toMatch(/^\d+$/)
   })
 })
+
+describe('a password re-check that Cognito answers with another challenge', () => {
+  it('refuses DELETE /me for an account that must set a new password first, saying so, even with an mfa_code', async () => {
+    const creds = await confirmedUser(app)
+    const { access_token } = await signIn(app, creds)
+    // An administrator sets a temporary password: the next sign-in must choose a new one.
+    await emulatorCall(cognito().endpoint, 'AdminSetUserPassword', { UserPoolId: cognito().userPoolId, Username: creds.email, Password: 'Temp-Passw0rd!', Permanent: false })
+    for (const body of [{ password: 'Temp-Passw0rd!' }, { password: 'Temp-Passw0rd!', mfa_code: '123456' }]) {
+      const res = await app.request('/me', { method: 'DELETE', headers: { ...bearer(access_token), 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+      expect(res.status).toBe(400)
+      expect(await res.json()).toEqual({ error: 'invalid_grant', error_description: 'This account needs a challenge to sign in; complete it through /signin first.' })
+    }
+    expect(await adminGetUser(creds.email)).toBe(true)
+  })
+})
