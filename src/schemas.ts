@@ -109,8 +109,10 @@ export const ResetBody = named(
   'PasswordResetRequest',
 )
 
-/** The current code of an authenticator app: asked again with the password of an account that has one. */
-const mfaCode = () => z.optional(example(digits(/^\d{6}$/, 'must be the six digits of the authenticator'), '123456', 'Only for an account with an authenticator app (SOFTWARE_TOKEN_MFA)'))
+/** The current code of an authenticator app (TOTP, RFC 6238): six digits. */
+const totpCode = () => digits(/^\d{6}$/, 'must be the six digits of the authenticator')
+/** Asked again with the password of an account that has an authenticator app. */
+const mfaCode = () => z.optional(example(totpCode(), '123456', 'Only for an account with an authenticator app (SOFTWARE_TOKEN_MFA)'))
 
 export const ChangeBody = named(
   z.object({ old_password: example(text(256), 'Passw0rd!'), new_password: example(text(256), 'N3w-Passw0rd!'), mfa_code: mfaCode() }),
@@ -130,7 +132,7 @@ export const ChallengeBody = named(
     responses: z.object({
       NEW_PASSWORD: z.optional(example(text(256), 'N3w-Passw0rd!')),
       SMS_MFA_CODE: z.optional(example(digits(/^\d{4,10}$/, 'must be the digits sent to the user'), '123456')),
-      SOFTWARE_TOKEN_MFA_CODE: z.optional(example(digits(/^\d{6}$/, 'must be the six digits of the authenticator'), '123456')),
+      SOFTWARE_TOKEN_MFA_CODE: z.optional(example(totpCode(), '123456')),
     }),
   }),
   'ChallengeRequest',

@@ -186,26 +186,27 @@ describe('the SOFTWARE_TOKEN_MFA challenge', () => {
   })
 })
 
+// A pool of its own with MFA optional; the user turns on an authenticator app with Cognito's own token.
+const mfaUser = async (env: Record<string, string> = {}) => {
+  const pool = await createPool(cognito().endpoint, `mfa-${randomUUID().slice(0, 6)}`)
+  await emulatorCall(cognito().endpoint, 'SetUserPoolMfaConfig', {
+    UserPoolId: pool.userPoolId, MfaConfiguration: 'OPTIONAL', SoftwareTokenMfaConfiguration: { Enabled: true },
+  })
+  const { app: mfaApp } = testApp({ COGNITO_USER_POOL_ID: pool.userPoolId, COGNITO_CLIENT_ID: pool.clientId, ...env })
+  const creds = await confirmedUser(mfaApp, pool.userPoolId)
+  const { AuthenticationResult } = await emulatorCall<{ AuthenticationResult: { AccessToken: string } }>(cognito().endpoint, 'InitiateAuth', {
+    ClientId: pool.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: creds.email, PASSWORD: creds.password },
+  })
+  const { SecretCode } = await emulatorCall<{ SecretCode: string }>(cognito().endpoint, 'AssociateSoftwareToken', { AccessToken: AuthenticationResult.AccessToken })
+  await emulatorCall(cognito().endpoint, 'VerifySoftwareToken', { AccessToken: AuthenticationResult.AccessToken, UserCode: totp(SecretCode) })
+  const first = await (await formPost(mfaApp, '/signin', { username: creds.email, password: creds.password })).json()
+  const signedIn = await jsonPost(mfaApp, '/signin/challenge', { username: creds.email, session: first.session, challenge_name: 'SOFTWARE_TOKEN_MFA', responses: { SOFTWARE_TOKEN_MFA_CODE: totp(SecretCode) } })
+  const { access_token } = await signedIn.json()
+  const exists = () => emulatorCall(cognito().endpoint, 'AdminGetUser', { UserPoolId: pool.userPoolId, Username: creds.email }).then(() => true, () => false)
+  return { mfaApp, creds, code: () => totp(SecretCode), auth: bearer(access_token), exists }
+}
+
 describe('an account with an authenticator app (SOFTWARE_TOKEN_MFA)', () => {
-  // A pool of its own with MFA optional; the user turns on an authenticator app with Cognito's own token.
-  const mfaUser = async (env: Record<string, string> = {}) => {
-    const pool = await createPool(cognito().endpoint, `mfa-${randomUUID().slice(0, 6)}`)
-    await emulatorCall(cognito().endpoint, 'SetUserPoolMfaConfig', {
-      UserPoolId: pool.userPoolId, MfaConfiguration: 'OPTIONAL', SoftwareTokenMfaConfiguration: { Enabled: true },
-    })
-    const { app: mfaApp } = testApp({ COGNITO_USER_POOL_ID: pool.userPoolId, COGNITO_CLIENT_ID: pool.clientId, ...env })
-    const creds = await confirmedUser(mfaApp, pool.userPoolId)
-    const { AuthenticationResult } = await emulatorCall<{ AuthenticationResult: { AccessToken: string } }>(cognito().endpoint, 'InitiateAuth', {
-      ClientId: pool.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: creds.email, PASSWORD: creds.password },
-    })
-    const { SecretCode } = await emulatorCall<{ SecretCode: string }>(cognito().endpoint, 'AssociateSoftwareToken', { AccessToken: AuthenticationResult.AccessToken })
-    await emulatorCall(cognito().endpoint, 'VerifySoftwareToken', { AccessToken: AuthenticationResult.AccessToken, UserCode: totp(SecretCode) })
-    const first = await (await formPost(mfaApp, '/signin', { username: creds.email, password: creds.password })).json()
-    const signedIn = await jsonPost(mfaApp, '/signin/challenge', { username: creds.email, session: first.session, challenge_name: 'SOFTWARE_TOKEN_MFA', responses: { SOFTWARE_TOKEN_MFA_CODE: totp(SecretCode) } })
-    const { access_token } = await signedIn.json()
-    const exists = () => emulatorCall(cognito().endpoint, 'AdminGetUser', { UserPoolId: pool.userPoolId, Username: creds.email }).then(() => true, () => false)
-    return { mfaApp, creds, code: () => totp(SecretCode), auth: bearer(access_token), exists }
-  }
   const del = (app: ReturnType<typeof testApp>['app'], auth: Record<string, string>, body: object) =>
     app.request('/me', { method: 'DELETE', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
 
@@ -244,26 +245,14 @@ describe('an account with an authenticator app (SOFTWARE_TOKEN_MFA)', () => {
 
 describe('guessing the code of an authenticator app on DELETE /me', () => {
   it('counts each wrong code as a failed attempt (429 past the limit, even with the right code), and a missing one not at all', async () => {
-    const pool = await createPool(cognito().endpoint, `mfa-${randomUUID().slice(0, 6)}`)
-    await emulatorCall(cognito().endpoint, 'SetUserPoolMfaConfig', {
-      UserPoolId: pool.userPoolId, MfaConfiguration: 'OPTIONAL', SoftwareTokenMfaConfiguration: { Enabled: true },
-    })
-    const { app: mfaApp } = testApp({ COGNITO_USER_POOL_ID: pool.userPoolId, COGNITO_CLIENT_ID: pool.clientId, SIGNIN_MAX_FAILURES_PER_USER: '2' })
-    const creds = await confirmedUser(mfaApp, pool.userPoolId)
-    const { AuthenticationResult } = await emulatorCall<{ AuthenticationResult: { AccessToken: string } }>(cognito().endpoint, 'InitiateAuth', {
-      ClientId: pool.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: creds.email, PASSWORD: creds.password },
-    })
-    const { SecretCode } = await emulatorCall<{ SecretCode: string }>(cognito().endpoint, 'AssociateSoftwareToken', { AccessToken: AuthenticationResult.AccessToken })
-    await emulatorCall(cognito().endpoint, 'VerifySoftwareToken', { AccessToken: AuthenticationResult.AccessToken, UserCode: totp(SecretCode) })
-    const first = await (await formPost(mfaApp, '/signin', { username: creds.email, password: creds.password })).json()
-    const { access_token } = await (await jsonPost(mfaApp, '/signin/challenge', { username: creds.email, session: first.session, challenge_name: 'SOFTWARE_TOKEN_MFA', responses: { SOFTWARE_TOKEN_MFA_CODE: totp(SecretCode) } })).json()
-    const del = (body: object) => mfaApp.request('/me', { method: 'DELETE', headers: { ...bearer(access_token), 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+    const { mfaApp, creds, code, auth } = await mfaUser({ SIGNIN_MAX_FAILURES_PER_USER: '2' })
+    const del = (body: object) => mfaApp.request('/me', { method: 'DELETE', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
     // Asking for the code is no guess: three times, and still not blocked.
     for (let i = 0; i < 3; i++) expect((await del({ password: creds.password })).status).toBe(400)
-    const wrongCode = () => (totp(SecretCode) === '000000' ? '111111' : '000000')
+    const wrongCode = () => (code() === '000000' ? '111111' : '000000')
     expect((await del({ password: creds.password, mfa_code: wrongCode() })).status).toBe(400)
     expect((await del({ password: creds.password, mfa_code: wrongCode() })).status).toBe(400)
-    const blocked = await del({ password: creds.password, mfa_code: totp(SecretCode) })
+    const blocked = await del({ password: creds.password, mfa_code: code() })
     expect(blocked.status).toBe(429)
     expect(blocked.headers.get('Retry-After')).toMatch(/^\d+$/)
   })
