@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { parseConfig } from '../src/config'
-import { redisStores } from '../src/runtime/redis'
+import { redisStores } from '../src/runtime/node/redis'
 import { memoryRevocations } from '../src/stores/revocations'
 import { createAccessTokens } from '../src/tokens/access-token'
 import { freePort } from './emulator'

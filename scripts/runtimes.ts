@@ -20,10 +20,10 @@ export function runtimeCommand(
   switch (runtime) {
     case 'node':
       // One process (no wrapper), so that stopping its PID stops the server.
-      return { command: process.execPath, args: ['--import', TSX_LOADER, join(options.root, 'src/runtime/node.ts')], env }
+      return { command: process.execPath, args: ['--import', TSX_LOADER, join(options.root, 'src/runtime/node/node.ts')], env }
     case 'bun':
-      // As on Node (src/runtime/node.ts): headers up to 32 KiB reach the app, which answers for itself.
-      return { command: bin('bun'), args: ['--max-http-header-size=32768', 'run', join(options.root, 'src/runtime/bun.ts')], env }
+      // As on Node (src/runtime/node/node.ts): headers up to 32 KiB reach the app, which answers for itself.
+      return { command: bin('bun'), args: ['--max-http-header-size=32768', 'run', join(options.root, 'src/runtime/bun/bun.ts')], env }
     case 'workers': {
       const vars = Object.entries(options.env)
         // The service's own settings (Workers sees no process.env).

@@ -3,7 +3,7 @@
 // X-Original-URI can carry, a trailing `..`; and a ROUTES mistake that names several fields.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseRoutes } from '../src/gateway/rules'
-import { nodeUpstream } from '../src/runtime/upstream'
+import { nodeUpstream } from '../src/runtime/node/upstream'
 import { refusalOf, testApp } from './support/harness'
 import { startUpstream, type TestUpstream } from './support/upstream'
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../src/config'
 import { emulatorCall, freePort } from '../scripts/emulator'
 import { bearer, cognito, confirmedUser, formPost, signIn, testApp, testEnv, type Creds } from './support/harness'
-import { nodeUpstream } from '../src/runtime/upstream'
+import { nodeUpstream } from '../src/runtime/node/upstream'
 import { startUpstream, type TestUpstream } from './support/upstream'
 
 const ROUTES = JSON.stringify([
@@ -22,7 +22,7 @@ let user: Creds
 let token: string
 beforeAll(async () => {
   upstream = await startUpstream()
-  // Node's way to the upstream, as src/runtime/listen.ts sets it (fetch would decompress bodies).
+  // Node's way to the upstream, as src/runtime/node/listen.ts sets it (fetch would decompress bodies).
   app = testApp({ UPSTREAM_URL: upstream.url, ROUTES, UPSTREAM_TIMEOUT_MS: '500' }, { upstream: nodeUpstream }).app
   user = await confirmedUser(app)
   token = (await signIn(app, user)).access_token

@@ -26,7 +26,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'upstream.toml'), `name = "test-upstream"\nmain = "upstream.js"\ncompatibility_date = "2026-04-01"\n`)
   // The repository's wrangler.toml, with absolute paths, plus the binding.
   const own = (await readFile(join(root, 'wrangler.toml'), 'utf8'))
-    .replace('main = "src/runtime/worker.ts"', `main = "${join(root, 'src/runtime/worker.ts')}"`)
+    .replace('main = "src/runtime/workers/worker.ts"', `main = "${join(root, 'src/runtime/workers/worker.ts')}"`)
     .replace('command = "./node_modules/.bin/tsx scripts/build-assets.ts"', `command = "cd ${root} && ./node_modules/.bin/tsx scripts/build-assets.ts"`)
     .replace('directory = "./public"', `directory = "${join(root, 'public')}"`)
   await writeFile(join(dir, 'gateway.toml'), `${own}\n[[services]]\nbinding = "UPSTREAM"\nservice = "test-upstream"\n`)

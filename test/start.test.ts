@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { freePort } from '../scripts/emulator'
-import worker from '../src/runtime/worker'
+import worker from '../src/runtime/workers/worker'
 import { testEnv } from './support/harness'
 
 const root = resolve(import.meta.dirname, '..')
@@ -83,7 +83,7 @@ describe('npm start without COGNITO_USER_POOL_ID', () => {
 
 describe('bad configuration', () => {
   it('stops the Node server at start with one line naming the variable', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/runtime/node.ts'], {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/runtime/node/node.ts'], {
       cwd: root,
       env: { ...process.env, ...testEnv({ JWT_SECRET: 'too-short-secret' }), PORT: '0' },
       encoding: 'utf8',

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getPlatformProxy } from 'wrangler'
 import { startRedis, type RedisServer } from '../scripts/redis-server'
-import { redisStores } from '../src/runtime/redis'
+import { redisStores } from '../src/runtime/node/redis'
 import { memoryAttempts, type AttemptCounter } from '../src/stores/attempts'
 import { kvRevocations, type KVNamespaceLike } from '../src/stores/kv'
 import { memoryRevocations, StoreUnavailable, type RevocationStore } from '../src/stores/revocations'

@@ -3,8 +3,8 @@
  * first attempt starts the window, the count resets when it ends. An attempt is counted before the
  * secret is checked, atomically, so that parallel guesses cannot all read the same count; an
  * attempt that turned out not to be a wrong guess is released. Same choice of store as
- * revocations: memory (one process), Redis (`runtime/redis.ts`), a Durable Object on Workers
- * (`runtime/worker-attempts.ts`).
+ * revocations: memory (one process), Redis (`runtime/node/redis.ts`), a Durable Object on Workers
+ * (`runtime/workers/attempts.ts`).
  */
 export interface AttemptCounter {
   /** Counts one attempt at `key`, atomically, and answers the count with it; the window starts with the first. */

@@ -1,7 +1,7 @@
 /**
  * Where ended sessions, users' cut-offs and the names of accounts live. One small interface with
  * three implementations, chosen by configuration: in memory (one process), Workers KV (`kv.ts`),
- * Redis (`runtime/redis.ts`, Node and Bun). Times are epoch seconds, except cut-offs and session
+ * Redis (`runtime/node/redis.ts`, Node and Bun). Times are epoch seconds, except cut-offs and session
  * starts, which are milliseconds so that nothing of the same second slips through.
  */
 export interface RevocationStore {

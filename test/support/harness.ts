@@ -5,7 +5,7 @@ import { createApp, createDeps } from '../../src/app'
 import { parseConfig } from '../../src/config'
 import { createPool, readConfirmationCode } from '../../scripts/emulator'
 import type { Deps } from '../../src/env'
-import { builtDocsPage, builtOpenApi } from '../../src/runtime/docs-assets'
+import { builtDocsPage, builtOpenApi } from '../../src/runtime/node/docs-assets'
 
 // Under `npm run mutation` one emulator serves thousands of runs of each test file: each run gets
 // a pool of its own. With one pool, its file (which the emulator rewrites on every change, and

@@ -1,4 +1,4 @@
-import type { Logger } from '../env'
+import type { Logger } from '../../env'
 
 /**
  * Node and Bun: log lines gathered and written to stdout once per turn of the event loop (or

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
-import type { AttemptCounter, Count } from '../stores/attempts'
-import { cutOffValue, isCutOff, StoreUnavailable, type RevocationStore } from '../stores/revocations'
+import type { AttemptCounter, Count } from '../../stores/attempts'
+import { cutOffValue, isCutOff, StoreUnavailable, type RevocationStore } from '../../stores/revocations'
 
 // A cut-off is replaced only by a later one (the stored value starts with its time in ms); the key
 // keeps the later of the two expiries.

@@ -1,14 +1,14 @@
 import type { ExecutionContext } from 'hono'
-import { Hono } from '../http/hono'
-import { createApp, createDeps } from '../app'
-import { ConfigError, parseConfig } from '../config'
-import type { AppEnv, Deps } from '../env'
-import { responseHeaders } from '../http/respond'
-import { ApiError, errorResponse } from '../http/errors'
-import { kvRevocations, type KVNamespaceLike } from '../stores/kv'
-import { durableObjectAttempts, type DurableObjectNamespaceLike } from './worker-attempts'
+import { Hono } from '../../http/hono'
+import { createApp, createDeps } from '../../app'
+import { ConfigError, parseConfig } from '../../config'
+import type { AppEnv, Deps } from '../../env'
+import { responseHeaders } from '../../http/respond'
+import { ApiError, errorResponse } from '../../http/errors'
+import { kvRevocations, type KVNamespaceLike } from '../../stores/kv'
+import { durableObjectAttempts, type DurableObjectNamespaceLike } from './attempts'
 
-export { AttemptCounterObject } from './worker-attempts'
+export { AttemptCounterObject } from './attempts'
 
 type Fetch = (request: Request, env: Record<string, unknown>, ctx?: ExecutionContext) => Response | Promise<Response>
 

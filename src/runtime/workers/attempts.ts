@@ -1,8 +1,8 @@
 // Workers: attempt counters in a Durable Object, one object per key, so that every isolate and
 // location counts the same attempts. A Durable Object is strongly consistent and runs one request
 // at a time (its input gate holds the next one while storage is read and written), so a hit is atomic.
-import type { AttemptCounter, Count } from '../stores/attempts'
-import { StoreUnavailable } from '../stores/revocations'
+import type { AttemptCounter, Count } from '../../stores/attempts'
+import { StoreUnavailable } from '../../stores/revocations'
 
 /** The part of a Durable Object namespace binding used here. */
 export interface DurableObjectNamespaceLike {

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import type { Deps } from '../env'
-import { docsPage } from '../docs-page'
-import { openApiDocument } from '../openapi'
+import type { Deps } from '../../env'
+import { docsPage } from '../../docs-page'
+import { openApiDocument } from '../../openapi'
 
 const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' }
 

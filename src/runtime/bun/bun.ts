@@ -1,5 +1,5 @@
 import { getConnInfo } from 'hono/bun'
-import { appFromEnv } from './listen'
+import { appFromEnv } from '../node/listen'
 
 // Bun passes its server as the app's env, which getConnInfo reads the address from.
 const { app, port, hostname } = appFromEnv(process.env, { clientAddress: (c) => getConnInfo(c).remote.address })
