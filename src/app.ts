@@ -111,7 +111,8 @@ export function createApp(deps: Deps) {
   const allowed = new Map<string, Set<string>>()
   for (const r of api.routes) {
     if (r.method === 'ALL') continue
-    const methods = allowed.get(r.path) ?? allowed.set(r.path, new Set()).get(r.path)!
+    let methods = allowed.get(r.path)
+    if (!methods) allowed.set(r.path, (methods = new Set()))
     if (methods.has(r.method)) continue
     methods.add(r.method)
     if (r.method !== 'GET') guarded.on(r.method, r.path, limitBody)
