@@ -231,6 +231,33 @@ describe('sign-in', () => {
     expect(body.error).toBe('invalid_request')
     expect(body.fields.username).toBe('must be given once')
   })
+
+  it('reads a urlencoded form as the WHATWG parser does, and a multipart one too', async () => {
+    // A password with every character a form encodes: "+" is a space, "%2B" a plus, and UTF-8 escapes.
+    const creds = { ...newCreds(), password: 'Pa ss+w&rd=ö%1!' }
+    expect((await jsonPost(app, '/signup', creds)).status).toBe(201)
+    await app.request(`/confirm?username=${encodeURIComponent(creds.email)}&confirmation_code=${await codeFor(creds.email)}`, { method: 'POST' })
+    const encoded = `username=${encodeURIComponent(creds.email)}&password=Pa+ss%2Bw%26rd%3D%C3%B6%251!`
+    expect((await formPost(app, '/signin', encoded)).status).toBe(200)
+    // One character off ("+" read as a plus) is a wrong password.
+    expect((await formPost(app, '/signin', encoded.replace('Pa+ss', 'Pa%2Bss'))).status).toBe(400)
+    const multipart = new FormData()
+    multipart.set('username', creds.email)
+    multipart.set('password', creds.password)
+    expect((await app.request('/signin', { method: 'POST', body: multipart })).status).toBe(200)
+  })
+
+  it('answers invalid_request when a form body cannot be read', async () => {
+    const broken = new ReadableStream({ pull: (controller) => controller.error(new Error('the client went away')) })
+    const res = await app.request('/signin', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': '20' },
+      body: broken,
+      duplex: 'half',
+    } as RequestInit)
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({ error: 'invalid_request', error_description: 'The request body could not be parsed.' })
+  })
 })
 
 describe('token endpoint', () => {
