@@ -8,6 +8,7 @@ import { classifyErrorAnswer, CognitoError, parseErrorType, type CognitoErrorTyp
 import { cognitoToApiError as toApiError } from '../src/http/cognito-errors'
 import { secretHash } from '../src/cognito/secret-hash'
 import { parseConfig } from '../src/config'
+import { wholeAnswerFetch } from '../src/runtime/node/fetch'
 import { bearer, formPost, testApp, testEnv } from './support/harness'
 
 let server: Server
@@ -32,8 +33,10 @@ afterAll(() => {
   server.close()
 })
 
+// Every case with the runtime's fetch and with the Node entry's node:http one (src/runtime/node/fetch.ts).
+let viaFetch: typeof fetch | undefined
 const client = (env: Record<string, string> = {}) =>
-  createCognitoClient(parseConfig(testEnv({ COGNITO_ENDPOINT: endpoint, COGNITO_TIMEOUT_MS: '300', ...env })).cognito)
+  createCognitoClient(parseConfig(testEnv({ COGNITO_ENDPOINT: endpoint, COGNITO_TIMEOUT_MS: '300', ...env })).cognito, { fetch: viaFetch })
 
 const failureOf = async (p: Promise<unknown>) => {
   const err = await p.then(() => undefined, (e: unknown) => e)
@@ -99,7 +102,17 @@ describe('Cognito error parsing', () => {
   })
 })
 
-describe('Cognito client against a misbehaving server', () => {
+describe.each([
+  ['fetch', undefined],
+  ['node:http (the Node entry)', wholeAnswerFetch],
+])('Cognito client against a misbehaving server, through %s', (_, chosen) => {
+  beforeAll(() => {
+    viaFetch = chosen
+  })
+  afterAll(() => {
+    viaFetch = undefined
+  })
+
   it('gives up after the configured timeout when Cognito never answers', async () => {
     handler = () => {} // never answers
     const started = performance.now()
@@ -172,7 +185,7 @@ describe('Cognito client against a misbehaving server', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r))
     const port = (closed.address() as { port: number }).port
     await new Promise((r) => closed.close(r))
-    const c = createCognitoClient(parseConfig(testEnv({ COGNITO_ENDPOINT: `http://127.0.0.1:${port}` })).cognito)
+    const c = createCognitoClient(parseConfig(testEnv({ COGNITO_ENDPOINT: `http://127.0.0.1:${port}` })).cognito, { fetch: viaFetch })
     expect(await failureOf(c.passwordAuth('a@example.com', 'x'))).toEqual({ kind: 'unreachable' })
   })
 
@@ -190,6 +203,14 @@ describe('Cognito client against a misbehaving server', () => {
       res.write('{}', () => res.socket?.destroy())
     }
     expect(await failureOf(client().confirmSignUp('a', '123456'))).toEqual({ kind: 'unreachable' })
+  })
+
+  it('takes a status no HTTP answer has for a failed call (502), never a success', async () => {
+    handler = (_, res) => res.writeHead(600).end('{}')
+    // fetch hands the status over (unrecognized); no Response can be made with it (unreachable): either is a 502.
+    const failure = await failureOf(client().confirmSignUp('a', '123456'))
+    expect([{ kind: 'unrecognized', status: 600 }, { kind: 'unreachable' }]).toContainEqual(failure)
+    expect(toApiError(new CognitoError('ConfirmSignUp', failure)).code).toBe('upstream_error')
   })
 
   it('reads an answer sent in pieces whole, and its error type from the header', async () => {

@@ -2,18 +2,19 @@
 import { sign } from 'hono/jwt'
 import { describe, expect, it } from 'vitest'
 import { createPool, emulatorCall } from '../scripts/emulator'
+import { wholeAnswerFetch } from '../src/runtime/node/fetch'
 import { bearer, cognito, confirmedUser, formPost, signIn, testApp, type Creds } from './support/harness'
 
 const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString())
 const jwks = () => `${cognito().endpoint}/${cognito().userPoolId}/.well-known/jwks.json`
 
 /** The app in cognito mode, with a clock we can move and a count of what it fetched. */
-function cognitoApp(env: Record<string, string> = {}) {
+function cognitoApp(env: Record<string, string> = {}, via: typeof fetch = fetch) {
   const fetched: string[] = []
   let offset = 0
   const counting = (input: RequestInfo | URL, init?: RequestInit) => {
     fetched.push(input instanceof Request ? input.url : String(input))
-    return fetch(input, init)
+    return via(input, init)
   }
   const t = testApp({ TOKEN_MODE: 'cognito', ...env }, { fetch: counting, now: () => Date.now() + offset })
   return { ...t, jwksFetches: () => fetched.filter((u) => u.endsWith('/jwks.json')).length, fetched, advance: (ms: number) => (offset += ms) }
@@ -37,6 +38,21 @@ async function forged(header: Record<string, unknown>, payload: Record<string, u
 }
 
 describe('TOKEN_MODE=cognito', () => {
+  it('works whole through the Node entry\'s node:http fetch: sign-up, sign-in, the JWKS, /me, refresh, sign-out', async () => {
+    const { app, jwksFetches } = cognitoApp({}, wholeAnswerFetch)
+    const creds = await confirmedUser(app)
+    const tokens = await signIn(app, creds)
+    expect((await app.request('/demopage', { headers: bearer(tokens.access_token) })).status).toBe(200)
+    expect(jwksFetches()).toBe(1)
+    const me = await app.request('/me', { headers: bearer(tokens.access_token) })
+    expect(await me.json()).toMatchObject({ email: creds.email, username: creds.username, mode: creds.mode })
+    const refreshed = await formPost(app, '/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })
+    expect(refreshed.status).toBe(200)
+    const { access_token } = await refreshed.json()
+    expect((await app.request('/signout', { method: 'POST', headers: bearer(access_token) })).status).toBe(200)
+    expect((await app.request('/demopage', { headers: bearer(access_token) })).status).toBe(401)
+  })
+
   it('hands out Cognito\'s access token, and accepts it on the demo page', async () => {
     const { app } = cognitoApp()
     const creds = await confirmedUser(app)

@@ -10,7 +10,7 @@ import { bunUpstream, nodeUpstream } from './upstream'
  * Node and Bun: configuration from the environment, checked once at start. Bad configuration
  * stops the process with one line naming the variable (never its value).
  */
-export function appFromEnv(env: Record<string, string | undefined>, runtime: Pick<Deps, 'clientAddress'>) {
+export function appFromEnv(env: Record<string, string | undefined>, runtime: Pick<Deps, 'clientAddress'> & { fetch?: typeof fetch }) {
   try {
     const config = parseConfig(env)
     const port = Number(env.PORT ?? 8787)
@@ -18,7 +18,7 @@ export function appFromEnv(env: Record<string, string | undefined>, runtime: Pic
     const hostname = env.HOST || '127.0.0.1'
     const now = () => Date.now()
     // These servers listen on plain HTTP: that is the scheme of every connection they get.
-    const overrides: Partial<Deps> = { now, log: batchedStdoutLog(), docsAsset: fileDocsAssets(), openApi: builtOpenApi(config.prefix), docsPage: builtDocsPage(config.prefix), clientProtocol: () => 'http', ...runtime }
+    const overrides: Partial<Deps> & { fetch?: typeof fetch } = { now, log: batchedStdoutLog(), docsAsset: fileDocsAssets(), openApi: builtOpenApi(config.prefix), docsPage: builtDocsPage(config.prefix), clientProtocol: () => 'http', ...runtime }
     if (config.gateway.upstreamUrl) overrides.upstream = process.versions.bun ? bunUpstream : nodeUpstream
     // Several instances share revocations through Redis; one instance can keep them in memory.
     if (env.REDIS_URL) {

@@ -1,8 +1,10 @@
 import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
+import { wholeAnswerFetch } from './fetch'
 import { appFromEnv } from './listen'
 
-const { app, port, hostname } = appFromEnv(process.env, { clientAddress: (c) => getConnInfo(c).remote.address })
+// Cognito's calls go through node:http (./fetch.ts); Bun's entry keeps Bun's fetch.
+const { app, port, hostname } = appFromEnv(process.env, { clientAddress: (c) => getConnInfo(c).remote.address, fetch: wholeAnswerFetch })
 // Headers up to 32 KiB reach the app, which refuses an oversized token itself (401), as on
 // Workers; Node's own 16 KiB limit would answer 431 instead.
 const server = serve({ fetch: app.fetch, port, hostname, serverOptions: { maxHeaderSize: 32 * 1024 } }, (info) => {
