@@ -2,6 +2,7 @@
 // emulator; where no real Cognito can produce a case (hanging, garbage), a real HTTP server on
 // loopback misbehaves in that way.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTcpServer, type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCognitoClient } from '../src/cognito/client'
 import { classifyErrorAnswer, CognitoError, parseErrorType, type CognitoErrorType, type Operation } from '../src/cognito/errors'
@@ -205,6 +206,17 @@ describe.each([
     expect(await failureOf(client().confirmSignUp('a', '123456'))).toEqual({ kind: 'unreachable' })
   })
 
+  it('takes an upgrade (101) for no answer (unreachable), not a wait for the deadline', async () => {
+    const raw = createTcpServer((socket) => {
+      socket.on('error', () => {})
+      socket.once('data', () => socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n'))
+    })
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r))
+    const c = createCognitoClient(parseConfig(testEnv({ COGNITO_ENDPOINT: `http://127.0.0.1:${(raw.address() as AddressInfo).port}`, COGNITO_TIMEOUT_MS: '5000' })).cognito, { fetch: viaFetch })
+    expect(await failureOf(c.passwordAuth('a@example.com', 'x'))).toEqual({ kind: 'unreachable' })
+    raw.close()
+  })
+
   it('takes a status no HTTP answer has for a failed call (502), never a success', async () => {
     handler = (_, res) => res.writeHead(600).end('{}')
     // fetch hands the status over (unrecognized); no Response can be made with it (unreachable): either is a 502.
@@ -220,6 +232,28 @@ describe.each([
       setTimeout(() => res.end('"User already exists"}'), 20)
     }
     expect(await failureOf(client().signUp({ username: 'a', password: 'b', attributes: {} }))).toEqual({ kind: 'rejected', type: 'UsernameExistsException' })
+  })
+})
+
+describe('the Node entry\'s fetch (node:http, answers read whole)', () => {
+  it('refuses an answer over 1 MiB (unreachable), where fetch would read on', async () => {
+    const answer = JSON.stringify({ UserSub: 'abc', UserConfirmed: false, padding: 'x'.repeat(1024 * 1024) })
+    handler = (_, res) => res.writeHead(200).end(answer)
+    const config = parseConfig(testEnv({ COGNITO_ENDPOINT: endpoint })).cognito
+    expect(await failureOf(createCognitoClient(config, { fetch: wholeAnswerFetch }).signUp({ username: 'a', password: 'b', attributes: {} }))).toEqual({ kind: 'unreachable' })
+    expect(await createCognitoClient(config).signUp({ username: 'a', password: 'b', attributes: {} })).toMatchObject({ userSub: 'abc' })
+  })
+
+  it('is settled by an abort whenever it comes, and takes URLs only', async () => {
+    handler = () => {} // never answers
+    const early = new AbortController()
+    early.abort(new Error('before'))
+    await expect(wholeAnswerFetch(endpoint, { signal: early.signal })).rejects.toThrow('before')
+    const late = new AbortController()
+    const call = wholeAnswerFetch(endpoint, { signal: late.signal })
+    setTimeout(() => late.abort(new Error('while waiting')), 50)
+    await expect(call).rejects.toThrow('while waiting')
+    await expect(wholeAnswerFetch(new Request(endpoint))).rejects.toThrow(TypeError)
   })
 })
 

@@ -11,27 +11,49 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 // connection the server is closing. A POST that fails is never sent twice.
 const agents = { http: new HttpAgent({ keepAlive: true, timeout: 4000 }), https: new HttpsAgent({ keepAlive: true, timeout: 4000 }) }
 
+// Cognito's answers and a pool's JWKS are a few kilobytes; a larger one is no answer of theirs.
+const MAX_ANSWER_BYTES = 1024 * 1024
+
 /**
- * A `fetch` for calls whose answers are read whole: a string body (or none) out, the whole answer
- * back. An abort (the call's deadline), a refused or reset connection, or an answer cut off before
- * its end rejects, as fetch does; a short body is never handed over.
+ * A `fetch` for calls whose answers are read whole: a URL and a string body (or none) out, the
+ * whole answer back. Settled whatever happens, as the deadline of every call needs: an abort
+ * rejects at once, and so do a refused or reset connection, an answer cut off before its end, one
+ * over MAX_ANSWER_BYTES, and a 101 (an upgrade is no answer; with nobody listening for it, Node
+ * drops the socket without an error, and the call would wait forever). A short body is never
+ * handed over; redirects are not followed (a signed POST is never sent elsewhere).
  */
-export const wholeAnswerFetch = ((input: RequestInfo | URL, init: RequestInit = {}) =>
+export const wholeAnswerFetch = ((input: string | URL, init: RequestInit = {}) =>
   new Promise<Response>((resolve, reject) => {
+    if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('wholeAnswerFetch takes a URL, not a Request')
     if (init.body != null && typeof init.body !== 'string') throw new TypeError('wholeAnswerFetch sends string bodies only')
-    const target = new URL(input instanceof Request ? input.url : input)
+    const signal = init.signal ?? undefined
+    signal?.throwIfAborted()
+    const target = new URL(input)
     const headers: Record<string, string> = {}
     new Headers(init.headers).forEach((value, name) => (headers[name] = value))
     const https = target.protocol === 'https:'
-    const req = (https ? httpsRequest : httpRequest)(target, { method: init.method ?? 'GET', headers, signal: init.signal ?? undefined, agent: https ? agents.https : agents.http })
-    req.once('error', reject)
+    const req = (https ? httpsRequest : httpRequest)(target, { method: init.method ?? 'GET', headers, agent: https ? agents.https : agents.http })
+    const fail = (err: unknown) => {
+      reject(err)
+      req.destroy()
+    }
+    const onAbort = () => fail(signal!.reason)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    req.once('close', () => signal?.removeEventListener('abort', onAbort))
+    req.once('error', fail)
+    req.once('upgrade', () => fail(new TypeError('the answer was an upgrade')))
     req.once('response', (res: IncomingMessage) => {
       const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      let size = 0
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size > MAX_ANSWER_BYTES) fail(new TypeError('the answer is too large'))
+        else chunks.push(chunk)
+      })
       // Closed before its end (the connection cut, or the request aborted meanwhile): no answer.
       // Node also emits an error then, which must have a listener.
-      res.once('error', reject)
-      res.once('close', () => res.complete || reject(new TypeError('the answer was cut off')))
+      res.once('error', fail)
+      res.once('close', () => res.complete || fail(new TypeError('the answer was cut off')))
       res.once('end', () => {
         const out = new Headers()
         for (let i = 0; i < res.rawHeaders.length; i += 2) out.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!)
