@@ -27,10 +27,14 @@ export function fromBase64url(text: string): Uint8Array | undefined {
   return bytes
 }
 
+/** SHA-256 of some bytes: Web Crypto's by default; a runtime may bring its own (`Deps.sha256`). */
+export type Sha256 = (bytes: Uint8Array) => Uint8Array | Promise<Uint8Array>
+const subtleSha256: Sha256 = async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
+
 /** A short, keyed-free digest for store keys that must not hold what they name (e-mails, usernames). */
-export async function digest(text: string): Promise<string> {
-  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
-  return base64url(bytes.slice(0, 18))
+export async function digest(text: string, sha256: Sha256 = subtleSha256): Promise<string> {
+  const bytes = await sha256(encoder.encode(text))
+  return base64url(bytes.subarray(0, 18))
 }
 
 /** A JSON text parsed, or undefined if it is not JSON (never a thrown SyntaxError quoting the input). */

@@ -1,6 +1,7 @@
 import type { CognitoClient } from './cognito/client'
 import type { Config } from './config'
 import type { Context } from 'hono'
+import type { Sha256 } from './encoding'
 import type { Upstream } from './gateway/forward'
 import type { AttemptCounter } from './stores/attempts'
 import type { RevocationStore } from './stores/revocations'
@@ -27,6 +28,12 @@ export type Deps = {
   upstream?: Upstream
   /** The scheme of the client's connection as this runtime knows it (Node and Bun: http); else the request URL's. */
   clientProtocol?: (c: Context<AppEnv>) => string
+  /**
+   * SHA-256 for the digests of account names (the store's keys); Web Crypto's when not given. The
+   * Node entry brings node:crypto's: each `crypto.subtle` call costs Node a thread-pool round trip,
+   * and a sign-in makes four such digests.
+   */
+  sha256?: Sha256
   /** Milliseconds since the epoch. */
   now: () => number
   log: Logger

@@ -108,6 +108,33 @@ describe('names of accounts', () => {
     expect(await typedNameDigest('straße@example.com')).not.toBe(await typedNameDigest('STRASSE@example.com'))
   })
 
+  it('are the same store keys with the Node entry\'s SHA-256 (node:crypto) as with Web Crypto\'s', async () => {
+    const { createHash } = await import('node:crypto')
+    const nodeSha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest()
+    const names = ['alice@example.com', ' Alice@Example.com ', 'straße@example.com', 'Zoë 🙂', '', 'x'.repeat(300)]
+    for (const name of names) {
+      expect(await nameDigest(name, nodeSha256), name).toBe(await nameDigest(name))
+      expect(await typedNameDigest(name, nodeSha256), name).toBe(await typedNameDigest(name))
+    }
+    expect(await nameDigest('alice@example.com')).toMatch(/^[A-Za-z0-9_-]{24}$/)
+  })
+
+  it('are made with the runtime\'s SHA-256 when one is given, for the guard and the session alike', async () => {
+    const { createHash } = await import('node:crypto')
+    const hashed: string[] = []
+    const sha256 = (bytes: Uint8Array) => {
+      hashed.push(new TextDecoder().decode(bytes))
+      return createHash('sha256').update(bytes).digest()
+    }
+    const { app } = testApp({}, { sha256 })
+    const creds = await confirmedUser(app)
+    hashed.length = 0
+    await signIn(app, creds)
+    // The guard's count of the typed name, its account lookup, and the names the session remembers.
+    expect(hashed).toEqual(expect.arrayContaining([`typed:${creds.email}`, `name:${creds.email}`]))
+    expect(hashed.filter((h) => h === `name:${creds.email}`)).toHaveLength(2)
+  })
+
   it('lead to the account for as long as a refresh token lives, and no longer', async () => {
     let now = Date.now()
     const { app, deps } = testApp({ ACCESS_TOKEN_TTL_SECONDS: '60', REFRESH_TOKEN_TTL_SECONDS: '3600' }, { now: () => now })

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { isWrongSecret } from '../cognito/errors'
 import type { AppEnv, Deps } from '../env'
-import { SessionRefused, typedNameDigest, type Sessions } from '../sessions/sessions'
+import { SessionRefused, type Sessions } from '../sessions/sessions'
 import { ApiError } from './errors'
 
 /** Whose secret is being tried: a signed-in user (`sub`), or whatever name was typed. */
@@ -20,12 +20,12 @@ type Settle = { done: boolean; sub?: string }
  * be a wrong guess. Past a limit, 429 with Retry-After until the window ends, whether or not the
  * user exists.
  */
-export function attemptLimits(deps: Pick<Deps, 'attempts' | 'config' | 'clientAddress'>, sessions: Pick<Sessions, 'accountOf'>) {
+export function attemptLimits(deps: Pick<Deps, 'attempts' | 'config' | 'clientAddress'>, sessions: Pick<Sessions, 'accountOf' | 'typedNameDigest'>) {
   const { maxPerUser, maxPerAddress, windowSeconds } = deps.config.signInLimits
   const accountKey = (sub: string) => `attempts:account:${sub}`
   const keys = async (c: Context<AppEnv>, who: Account) => {
     // Both at once: each is a digest off the main thread on Node, one a store read too.
-    const [sub, typed] = 'sub' in who ? [who.sub] : await Promise.all([sessions.accountOf(who.name), typedNameDigest(who.name)])
+    const [sub, typed] = 'sub' in who ? [who.sub] : await Promise.all([sessions.accountOf(who.name), sessions.typedNameDigest(who.name)])
     const address = deps.clientAddress?.(c)
     return [
       ...(typed ? [{ key: `attempts:name:${typed}`, max: maxPerUser, of: 'name' }] : []),

@@ -2,7 +2,7 @@ import type * as z from 'zod/mini'
 import type { AuthOutcome } from '../cognito/client'
 import { CognitoError, ignoreUserFaults } from '../cognito/errors'
 import { decodePayload, identityFromIdToken, type Identity } from '../cognito/identity'
-import { digest } from '../encoding'
+import { digest, type Sha256 } from '../encoding'
 import type { Deps } from '../env'
 import type { ChallengeResponse, TokenResponse } from '../responses'
 import { InvalidToken, type Principal } from '../tokens/principal'
@@ -22,13 +22,13 @@ export class SessionRefused extends Error {
   }
 }
 
-type SessionDeps = Pick<Deps, 'cognito' | 'tokens' | 'config' | 'revocations' | 'now' | 'log' | 'verifier'>
+type SessionDeps = Pick<Deps, 'cognito' | 'tokens' | 'config' | 'revocations' | 'now' | 'log' | 'verifier' | 'sha256'>
 type Tokens = Extract<AuthOutcome, { kind: 'tokens' }>
 
 /** How a name of an account is kept in the store: exactly as Cognito spells it, hashed. */
-export const nameDigest = (name: string) => digest(`name:${name}`)
+export const nameDigest = (name: string, sha256?: Sha256) => digest(`name:${name}`, sha256)
 /** How a typed name is counted: trimmed and lower-cased, so every spelling of it shares one count. */
-export const typedNameDigest = (name: string) => digest(`typed:${name.trim().toLowerCase()}`)
+export const typedNameDigest = (name: string, sha256?: Sha256) => digest(`typed:${name.trim().toLowerCase()}`, sha256)
 
 /**
  * Sessions, owned in one place: a sign-in starts one (`sid`); every access and refresh token
@@ -68,7 +68,7 @@ export function createSessions(deps: SessionDeps) {
     const names = new Set([identity.email, identity.cognitoUsername, identity.sub].filter((n): n is string => !!n))
     // Remembered before the tokens are handed out (a failing store fails the sign-in), made meanwhile.
     const [, body] = await Promise.all([
-      Promise.all([...names].map(nameDigest)).then((digests) => deps.revocations.rememberAccount(digests, identity.sub, sessionLifetime())),
+      Promise.all([...names].map((n) => nameDigest(n, deps.sha256))).then((digests) => deps.revocations.rememberAccount(digests, identity.sub, sessionLifetime())),
       tokenBody(result, identity, { sid, sub: identity.sub, cognitoUsername: identity.cognitoUsername, since }, result.refreshToken),
     ])
     return body
@@ -195,19 +195,22 @@ export function createSessions(deps: SessionDeps) {
           if (outcome.refreshToken) await discard(deps, outcome.refreshToken)
         } else if (outcome.parameters.USER_ID_FOR_SRP) {
           const id = outcome.parameters.USER_ID_FOR_SRP
-          sub = (await deps.revocations.accountOf(await nameDigest(id))) ?? id
+          sub = (await deps.revocations.accountOf(await nameDigest(id, deps.sha256))) ?? id
         }
       } catch (err) {
         deps.log({ level: 'warn', msg: 'could not ask Cognito whose password was reset', error: err instanceof Error ? err.message : 'unknown' })
       }
-      sub ??= await deps.revocations.accountOf(await nameDigest(username))
+      sub ??= await deps.revocations.accountOf(await nameDigest(username, deps.sha256))
       if (sub) await endAll(sub)
       // With AWS credentials, Cognito ends its own sessions of the user too.
       if (deps.cognito.canAdmin) await ignoreUserFaults(deps.cognito.adminUserGlobalSignOut(username))
     },
 
     /** The account (`sub`) a typed name was last seen signing in as, if any. */
-    accountOf: async (username: string) => deps.revocations.accountOf(await nameDigest(username)),
+    accountOf: async (username: string) => deps.revocations.accountOf(await nameDigest(username, deps.sha256)),
+
+    /** How the attempts of a typed name are counted (typedNameDigest, with this runtime's SHA-256). */
+    typedNameDigest: (name: string) => typedNameDigest(name, deps.sha256),
 
     /**
      * Checks the password of the signed-in user again, by signing in at Cognito as that user

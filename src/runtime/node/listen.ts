@@ -10,7 +10,7 @@ import { bunUpstream, nodeUpstream } from './upstream'
  * Node and Bun: configuration from the environment, checked once at start. Bad configuration
  * stops the process with one line naming the variable (never its value).
  */
-export function appFromEnv(env: Record<string, string | undefined>, runtime: Pick<Deps, 'clientAddress'> & { fetch?: typeof fetch }) {
+export function appFromEnv(env: Record<string, string | undefined>, runtime: Pick<Deps, 'clientAddress' | 'sha256'> & { fetch?: typeof fetch }) {
   try {
     const config = parseConfig(env)
     const port = Number(env.PORT ?? 8787)
