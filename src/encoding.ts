@@ -21,7 +21,8 @@ export function fromBase64url(text: string): Uint8Array | undefined {
   } catch {
     return undefined
   }
-  // A plain loop: Uint8Array.from(binary, mapFn) took 60 µs for an ID token's payload on Node (14 on Bun), this 5.
+  // A plain loop: with Uint8Array.from(binary, mapFn) this function took 60 µs for an ID token's
+  // payload on Node (14 on Bun), with the loop 7.
   const bytes = new Uint8Array(binary.length)
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
   return bytes

@@ -24,7 +24,7 @@ export function attemptLimits(deps: Pick<Deps, 'attempts' | 'config' | 'clientAd
   const { maxPerUser, maxPerAddress, windowSeconds } = deps.config.signInLimits
   const accountKey = (sub: string) => `attempts:account:${sub}`
   const keys = async (c: Context<AppEnv>, who: Account) => {
-    // Both at once: each is a digest off the main thread on Node, one a store read too.
+    // Both at once: each is a digest (off the main thread where Web Crypto is used), one a store read too.
     const [sub, typed] = 'sub' in who ? [who.sub] : await Promise.all([sessions.accountOf(who.name), sessions.typedNameDigest(who.name)])
     const address = deps.clientAddress?.(c)
     return [

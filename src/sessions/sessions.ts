@@ -39,6 +39,8 @@ export const typedNameDigest = (name: string, sha256?: Sha256) => digest(`typed:
  */
 export function createSessions(deps: SessionDeps) {
   const sealer = refreshTokenSealer(deps.config.jwt.secret)
+  // With the runtime's SHA-256 (the Node entry's is node:crypto's), every name's key is the same.
+  const nameKey = (name: string) => nameDigest(name, deps.sha256)
   const nowSeconds = () => Math.floor(deps.now() / 1000)
   // Ended sessions and cut-offs are kept as long as any token of them could live.
   const sessionLifetime = () => nowSeconds() + Math.max(deps.config.jwt.ttlSeconds, deps.config.refreshTokenTtlSeconds)
@@ -68,7 +70,7 @@ export function createSessions(deps: SessionDeps) {
     const names = new Set([identity.email, identity.cognitoUsername, identity.sub].filter((n): n is string => !!n))
     // Remembered before the tokens are handed out (a failing store fails the sign-in), made meanwhile.
     const [, body] = await Promise.all([
-      Promise.all([...names].map((n) => nameDigest(n, deps.sha256))).then((digests) => deps.revocations.rememberAccount(digests, identity.sub, sessionLifetime())),
+      Promise.all([...names].map(nameKey)).then((digests) => deps.revocations.rememberAccount(digests, identity.sub, sessionLifetime())),
       tokenBody(result, identity, { sid, sub: identity.sub, cognitoUsername: identity.cognitoUsername, since }, result.refreshToken),
     ])
     return body
@@ -195,19 +197,19 @@ export function createSessions(deps: SessionDeps) {
           if (outcome.refreshToken) await discard(deps, outcome.refreshToken)
         } else if (outcome.parameters.USER_ID_FOR_SRP) {
           const id = outcome.parameters.USER_ID_FOR_SRP
-          sub = (await deps.revocations.accountOf(await nameDigest(id, deps.sha256))) ?? id
+          sub = (await deps.revocations.accountOf(await nameKey(id))) ?? id
         }
       } catch (err) {
         deps.log({ level: 'warn', msg: 'could not ask Cognito whose password was reset', error: err instanceof Error ? err.message : 'unknown' })
       }
-      sub ??= await deps.revocations.accountOf(await nameDigest(username, deps.sha256))
+      sub ??= await deps.revocations.accountOf(await nameKey(username))
       if (sub) await endAll(sub)
       // With AWS credentials, Cognito ends its own sessions of the user too.
       if (deps.cognito.canAdmin) await ignoreUserFaults(deps.cognito.adminUserGlobalSignOut(username))
     },
 
     /** The account (`sub`) a typed name was last seen signing in as, if any. */
-    accountOf: async (username: string) => deps.revocations.accountOf(await nameDigest(username, deps.sha256)),
+    accountOf: async (username: string) => deps.revocations.accountOf(await nameKey(username)),
 
     /** How the attempts of a typed name are counted (typedNameDigest, with this runtime's SHA-256). */
     typedNameDigest: (name: string) => typedNameDigest(name, deps.sha256),
