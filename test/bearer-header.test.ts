@@ -53,6 +53,23 @@ describe('the Authorization header', () => {
     const res = await demo(`Bearer ${tooLong}`)
     expect(res.status).toBe(401)
     expect((await res.json()).error).toBe('invalid_token')
+    // Known to the verifier (as a token sent to /revoke would be), it is still too long here.
+    await deps.verifier.verify(tooLong)
+    expect((await demo(`Bearer ${tooLong}`)).status).toBe(401)
+  })
+
+  it('refuses a token of the service respelled: "=" after it, "+" and "/" for "-" and "_" (hono/jwt takes them)', async () => {
+    // A token with both "-" and "_", so that each respelling changes it.
+    let token = live
+    for (let i = 0; !(token.includes('-') && token.includes('_')); i++) token = (await deps.tokens.issue({ sub: 'sub-respelled', username: 'r', groups: [], mode: `${i}` })).token
+    expect((await demo(`Bearer ${token}`)).status).toBe(200)
+    for (const respelled of [`${token}=`, `${token}==`, token.replaceAll('-', '+'), token.replaceAll('_', '/')]) {
+      for (const round of ['first', 'again']) {
+        const res = await demo(`Bearer ${respelled}`)
+        expect(res.status, `${round}: ${respelled}`).toBe(401)
+        expect((await res.json()).error).toBe('invalid_token')
+      }
+    }
   })
 })
 

@@ -25,6 +25,8 @@ export interface BearerVerifier {
 /** What the bearer check asks: a verifier that may answer at once (a token already verified, cachedVerifier). */
 export interface TokenVerifier {
   verify(token: string): Principal | Promise<Principal>
+  /** Who a token verified before speaks for, while it is valid; nothing is checked afresh. */
+  known?(token: string): Principal | undefined
 }
 
 /** Any reason a bearer token is refused; the client only ever learns `invalid_token`. */
