@@ -165,6 +165,30 @@ describe('the answer', () => {
     }
   })
 
+  it('cuts them from a copy when the answer\'s headers are immutable (a fetch response\'s, as on Workers), and in place otherwise', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain', Connection: 'keep-alive, X-Upstream-Secret', 'Keep-Alive': 'timeout=5', 'X-Upstream-Secret': 's', 'X-Kept': 'yes' })
+      res.end('whole')
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const { port } = server.address() as { port: number }
+      let given: Response | undefined
+      const immutable = async (url: string, init: RequestInit) => (given = await fetch(url, init))
+      for (const upstream of [immutable, nodeUpstream]) {
+        const app = testApp({ UPSTREAM_URL: `http://127.0.0.1:${port}`, ROUTES }, { upstream }).app
+        const res = await app.request('/open/a')
+        expect([res.status, await res.text()], upstream.name).toEqual([200, 'whole'])
+        for (const name of ['Connection', 'Keep-Alive', 'X-Upstream-Secret']) expect(res.headers.get(name), `${upstream.name} ${name}`).toBeNull()
+        expect(res.headers.get('X-Kept'), upstream.name).toBe('yes')
+      }
+      expect(() => given!.headers.delete('X-Kept')).toThrow(TypeError)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
+  })
+
   it('times out only until the response headers: a download slower than UPSTREAM_TIMEOUT_MS arrives whole', async () => {
     // Ten chunks 30 ms apart, with a 100 ms timeout.
     const res = await gateway({ timeoutMs: 100 }).request('/open/stream')
