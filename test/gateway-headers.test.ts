@@ -3,6 +3,7 @@
 // Claims a client makes about itself stay behind, X-Forwarded-For is built from what the runtime
 // knows, identity headers say who signed in (bytes, not guesses), a body's framing goes with it or
 // not at all, and a failure says what failed, to the operator and to the caller of forward().
+import { createServer as createNetServer } from 'node:net'
 import { createServer } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { emulatorCall, freePort } from '../scripts/emulator'
@@ -185,6 +186,28 @@ describe('the answer', () => {
       expect(() => given!.headers.delete('X-Kept')).toThrow(TypeError)
     } finally {
       server.closeAllConnections()
+      server.close()
+    }
+  })
+
+  it('passes an answer whose Connection header lists empty or invalid items (RFC 9110 §5.6.1), cutting the valid names', async () => {
+    // Raw bytes: node:http would refuse to send some of these values.
+    const server = createNetServer((socket) => {
+      socket.once('data', () => {
+        socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close, , X-Upstream-Secret, X-Bad;q, \r\nX-Upstream-Secret: s\r\nX-Kept: yes\r\nContent-Length: 5\r\n\r\nwhole')
+      })
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const { port } = server.address() as { port: number }
+      for (const upstream of [nodeUpstream, (url: string, init: RequestInit) => fetch(url, init)]) {
+        const app = testApp({ UPSTREAM_URL: `http://127.0.0.1:${port}`, ROUTES }, { upstream }).app
+        const res = await app.request('/open/a')
+        expect([res.status, await res.text()], upstream.name).toEqual([200, 'whole'])
+        expect(res.headers.get('X-Upstream-Secret'), upstream.name).toBeNull()
+        expect(res.headers.get('X-Kept'), upstream.name).toBe('yes')
+      }
+    } finally {
       server.close()
     }
   })

@@ -68,8 +68,8 @@ const isBusy = (f: CognitoFailure) =>
 const pause = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms)
-    // Stryker disable next-line ObjectLiteral,BooleanLiteral: done() removes its own listener, so { once: true } changes nothing
-    signal.addEventListener('abort', done, { once: true })
+    // done() removes this listener itself, whichever comes first.
+    signal.addEventListener('abort', done)
     function done() {
       clearTimeout(timer)
       // Stryker disable next-line StringLiteral: a listener left on this call's signal only runs done() again: a spent timer, a settled promise

@@ -17,11 +17,13 @@ const CLIENT_CLAIMS = [
 // Both, for one lookup per request header.
 const NEVER_FORWARDED = new Set([...HOP_BY_HOP, ...CLIENT_CLAIMS])
 
-/** The names the `Connection` header lists, which are hop-by-hop too. */
-const connectionNames = (headers: Headers) => {
-  const value = headers.get('connection')
-  return value ? value.split(',').map((h) => h.trim().toLowerCase()) : []
-}
+/**
+ * The names the `Connection` header lists, which are hop-by-hop too. Empty items are allowed
+ * (RFC 9110 §5.6.1), and an item that is no header name names nothing: both are passed over
+ * (Headers.delete() throws on them).
+ */
+const connectionNames = (headers: Headers) =>
+  (headers.get('connection') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => /^[\w!#$%&'*+.^`|~-]+$/.test(h))
 
 /**
  * The upstream's answer as the client gets it: status, headers but hop-by-hop ones, body streamed.
@@ -74,7 +76,10 @@ export function identityHeaders(p: Principal): Partial<Record<(typeof IDENTITY_H
   return out
 }
 
-/** How the gateway reaches its upstream: fetch to UPSTREAM_URL, or a Workers service binding. */
+/**
+ * How the gateway reaches its upstream: fetch to UPSTREAM_URL, or a Workers service binding. It
+ * answers a new Response each call: the gateway cuts hop-by-hop headers out of it in place.
+ */
 export type Upstream = (url: string, init: RequestInit) => Promise<Response>
 
 /** Why a forward failed: no answer in time, or none at all. */

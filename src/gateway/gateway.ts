@@ -24,8 +24,7 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
     if ('refused' in n) throw new ApiError('invalid_request', `The request path is refused: ${n.refused}.`)
     const rule = matchRule(routes, method, n.path)
     if (rule.auth === 'none') return { path: n.path }
-    const checked = check(c)
-    const { principal } = checked instanceof Promise ? await checked : checked
+    const { principal } = await check(c)
     // RFC 6750 §3.1: a valid token without the rights the resource needs.
     if (rule.groups.length && !rule.groups.some((g) => principal.groups.includes(g))) {
       throw new ApiError('insufficient_scope', 'The signed-in user is in none of the groups this path needs.', {

@@ -1,10 +1,21 @@
+import { base64url, fromBase64url } from '../encoding'
 import { InvalidToken, type BearerVerifier, type Principal, type TokenVerifier } from './principal'
 
-// RFC 7515 §7.1: a JWS in compact form is three base64url parts, unpadded. Anything else is
-// refused before any crypto, so every token kept below is spelled this way: the bearer check
-// then looks a token up before its own syntax check (http/bearer.ts), and one that a lenient
-// decoder would also accept (a space or `=` in the signature) can never be found.
-const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]+$/
+// RFC 7515 §7.1: a JWS in compact form is three base64url parts, unpadded.
+const COMPACT_JWS = /^[\w-]+\.[\w-]+\.([\w-]+)$/
+
+/**
+ * A token spelled the one way its issuer spells it. hono/jwt also accepts a signature followed by
+ * "=", or whose last character has other unused bits (RFC 4648 §3.5: 4 spellings of every HS256
+ * signature, 16 of an ES256 one, 16 of Cognito's RS256 ones): refused here, before any crypto. So
+ * every token kept below is spelled so, and the bearer check, which looks a token up before its
+ * own syntax check (http/bearer.ts), finds no other spelling of it.
+ */
+function canonical(token: string): boolean {
+  const signature = COMPACT_JWS.exec(token)?.[1]
+  const bytes = signature && fromBase64url(signature)
+  return !!bytes && base64url(bytes) === signature
+}
 
 /**
  * Remembers tokens already verified, so the signature and claims of a token are checked once,
@@ -18,7 +29,7 @@ export function cachedVerifier(inner: BearerVerifier, now: () => number, max = 1
     // An expired entry goes too: a token that fails now is not kept.
     verified.delete(token)
     // Stryker disable next-line StringLiteral: an InvalidToken's message is never sent nor logged (http/bearer.ts answers every one with the same 401)
-    if (!COMPACT_JWS.test(token)) throw new InvalidToken('not a compact JWS')
+    if (!canonical(token)) throw new InvalidToken('not a canonical JWS')
     const principal = await inner.verify(token)
     if (verified.size >= max) verified.delete(verified.keys().next().value!)
     verified.set(token, principal)
