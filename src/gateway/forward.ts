@@ -23,7 +23,7 @@ const NEVER_FORWARDED = new Set([...HOP_BY_HOP, ...CLIENT_CLAIMS])
  * (Headers.delete() throws on them).
  */
 const connectionNames = (headers: Headers) =>
-  (headers.get('connection') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => /^[\w!#$%&'*+.^`|~-]+$/.test(h))
+  headers.get('connection')?.split(',').map((h) => h.trim().toLowerCase()).filter((h) => /^[\w!#$%&'*+.^`|~-]+$/.test(h)) ?? []
 
 /**
  * The upstream's answer as the client gets it: status, headers but hop-by-hop ones, body streamed.
