@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AwsV4Signer } from 'aws4fetch'
 import { createCognitoClient } from '../src/cognito/client'
 import { classifyErrorAnswer, CognitoError, parseErrorType, type CognitoErrorType, type Operation } from '../src/cognito/errors'
 import { cognitoToApiError as toApiError } from '../src/http/cognito-errors'
@@ -179,6 +180,26 @@ describe.each([
     const auth = String(seen[0]!.headers.authorization)
     expect(auth).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/local\/cognito-idp\/aws4_request, SignedHeaders=[^,]*x-amz-target[^,]*, Signature=[0-9a-f]{64}$/)
     expect(seen[0]!.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/)
+  })
+
+  it('signs exactly the body and headers it sends, with the session token when there is one', async () => {
+    handler = (_, res) => res.writeHead(200).end('{}')
+    seen.length = 0
+    const credentials = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', AWS_SESSION_TOKEN: 'the-session' }
+    const signed = client(credentials)
+    await signed.revokeToken('rt-1')
+    await signed.revokeToken('rt-2') // the second call signs with the day's key kept from the first
+    for (const got of seen) {
+      expect(got.headers['x-amz-security-token']).toBe('the-session')
+      // The same request signed afresh, at the time it was signed: the signatures must agree.
+      const again = await new AwsV4Signer({
+        url: `${endpoint}/`, method: 'POST', body: got.body, datetime: String(got.headers['x-amz-date']),
+        headers: { 'Content-Type': String(got.headers['content-type']), 'X-Amz-Target': String(got.headers['x-amz-target']) },
+        accessKeyId: 'AKIDEXAMPLE', secretAccessKey: credentials.AWS_SECRET_ACCESS_KEY, sessionToken: 'the-session', service: 'cognito-idp', region: 'local',
+      }).sign()
+      expect(got.headers.authorization).toBe(again.headers.get('Authorization'))
+    }
+    expect(seen.map((s) => JSON.parse(s.body).Token)).toEqual(['rt-1', 'rt-2'])
   })
 
   it('takes a refused connection for unreachable', async () => {

@@ -1,4 +1,4 @@
-import { AwsClient } from 'aws4fetch'
+import { AwsV4Signer } from 'aws4fetch'
 import * as z from 'zod/mini'
 import type { Config } from '../config'
 import { deadline } from '../deadline'
@@ -87,9 +87,10 @@ const pause = (ms: number, signal: AbortSignal) =>
 export function createCognitoClient(config: Config['cognito'], deps: Deps = {}) {
   const doFetch = deps.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
   const random = deps.random ?? Math.random
-  // aws4fetch retries 10 times by default; retry policy belongs to us, not the signer.
+  // aws4fetch's signer alone: its AwsClient adds a fetch with retries, and retry policy belongs to
+  // us (call() below). The cache keeps the signing keys derived for each day, as AwsClient would.
   const signer = config.credentials
-    ? new AwsClient({ ...config.credentials, service: 'cognito-idp', region: config.region, retries: 0 })
+    ? { ...config.credentials, service: 'cognito-idp', region: config.region, cache: new Map<string, ArrayBuffer>() }
     : undefined
   const url = `${config.endpoint}/`
 
@@ -126,7 +127,7 @@ export function createCognitoClient(config: Config['cognito'], deps: Deps = {}) 
     let text: string
     try {
       // Stryker disable next-line StringLiteral: aws4fetch signs an empty method as POST when there is a body (always here)
-      if (signer) headers = (await signer.sign(url, { method: 'POST', headers, body: requestBody })).headers
+      if (signer) headers = (await new AwsV4Signer({ ...signer, url, method: 'POST', headers, body: requestBody }).sign()).headers
       // fetch(url, init), never fetch(aRequest): undici follows a Request's signal through a weak
       // reference, and once the Request is garbage-collected an abort no longer reaches the fetch
       // (seen here: calls to a Cognito that never answered hung past their deadline under load).
