@@ -25,6 +25,8 @@ export default {
     'src/gateway/path.ts',
     'src/gateway/rules.ts',
     'src/gateway/forward.ts',
+    'src/encoding.ts',
+    'src/http/validate.ts',
   ],
   incremental: true,
   incrementalFile: 'reports/mutation/stryker-incremental.json',

@@ -63,6 +63,21 @@ describe('POST /confirm', () => {
       expect((await jsonPost(app, '/confirm', fields)).status).toBe(200)
     }
   })
+
+  it('says which bodies it takes, and that one it takes could not be parsed', async () => {
+    const post = (headers: Record<string, string>, body: string | Uint8Array) => app.request('/confirm', { method: 'POST', headers, body })
+    const unparsed = await post({ 'Content-Type': 'application/json' }, '{"username":')
+    expect([unparsed.status, await unparsed.json()]).toEqual([400, { error: 'invalid_request', error_description: 'The request body could not be parsed.' }])
+    const refused = { error: 'unsupported_media_type', error_description: 'The request body must be application/json or application/x-www-form-urlencoded.' }
+    const other = await post({ 'Content-Type': 'text/plain' }, 'username=a')
+    expect([other.status, await other.json()]).toEqual([415, refused])
+    // A body without a type (bytes get none, a string would be text/plain) is not the optional empty one.
+    const bytes = new TextEncoder().encode('username=a')
+    const untyped = new Request('http://localhost/confirm', { method: 'POST', headers: { 'Content-Length': '10' }, body: bytes })
+    expect(untyped.headers.get('Content-Type')).toBeNull()
+    const res = await app.request(untyped)
+    expect([res.status, await res.json()]).toEqual([415, refused])
+  })
 })
 
 describe('where a code went', () => {
