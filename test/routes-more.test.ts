@@ -65,7 +65,7 @@ describe('POST /confirm', () => {
   })
 
   it('says which bodies it takes, and that one it takes could not be parsed', async () => {
-    const post = (headers: Record<string, string>, body: string | Uint8Array) => app.request('/confirm', { method: 'POST', headers, body })
+    const post = (headers: Record<string, string>, body: string) => app.request('/confirm', { method: 'POST', headers, body })
     const unparsed = await post({ 'Content-Type': 'application/json' }, '{"username":')
     expect([unparsed.status, await unparsed.json()]).toEqual([400, { error: 'invalid_request', error_description: 'The request body could not be parsed.' }])
     const refused = { error: 'unsupported_media_type', error_description: 'The request body must be application/json or application/x-www-form-urlencoded.' }
