@@ -97,6 +97,28 @@ describe('what a bearer token unlocks', () => {
     })
     expect((await orders(own)).headers.get('Cache-Control')).toBe('private, max-age=60')
   })
+
+  it('cannot be changed by a route of one\'s own for the requests after it (one verified token, one object)', async () => {
+    const tries: string[] = []
+    const own = new Hono<AppEnv>()
+      .get('/api/rename', bearerAuth(deps), (c) => {
+        const p = c.get('principal')
+        for (const change of [() => Object.assign(p, { username: 'admin' }), () => p.groups.push('admins')]) {
+          try {
+            change()
+          } catch (err) {
+            tries.push((err as Error).name)
+          }
+        }
+        return c.json({ ok: true })
+      })
+      .get('/api/me', bearerAuth(deps), (c) => c.json({ username: c.get('principal').username, groups: c.get('principal').groups }))
+    const who = async () => (await own.request('/api/me', { headers: bearer(live) })).json()
+    const before = await who()
+    expect((await own.request('/api/rename', { headers: bearer(live) })).status).toBe(200)
+    expect(tries).toEqual(['TypeError', 'TypeError'])
+    expect(await who()).toEqual(before)
+  })
 })
 
 describe('with a shared store that answers in promises (Workers KV)', () => {

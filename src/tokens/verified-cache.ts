@@ -30,7 +30,10 @@ export function cachedVerifier(inner: BearerVerifier, now: () => number, max = 1
     verified.delete(token)
     // Stryker disable next-line StringLiteral: an InvalidToken's message is never sent nor logged (http/bearer.ts answers every one with the same 401)
     if (!canonical(token)) throw new InvalidToken('not a canonical JWS')
-    const principal = await inner.verify(token)
+    // One object serves every request with this token: frozen, so that a route that changes it
+    // fails at once instead of changing who the next request is.
+    const principal = Object.freeze(await inner.verify(token))
+    Object.freeze(principal.groups)
     if (verified.size >= max) verified.delete(verified.keys().next().value!)
     verified.set(token, principal)
     return principal
