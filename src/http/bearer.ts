@@ -33,7 +33,7 @@ export function bearerCheck(deps: Pick<Deps, 'verifier' | 'revocations' | 'confi
     const header = c.req.header('Authorization')
     if (!header) throw missing()
     // A token verified before passed the syntax check below then, and is kept exactly as it came
-    // (tokens/verified-cache.ts): it is looked up first. The regex is a fifth of the check on Bun.
+    // (tokens/verified-cache.ts): it is looked up first. The regex takes 0.4 to 0.7 µs a request.
     let token = header.startsWith('Bearer ') ? header.slice(7) : ''
     let principal = token.length <= MAX_TOKEN_LENGTH ? deps.verifier.known?.(token) : undefined
     if (!principal) {
@@ -44,7 +44,7 @@ export function bearerCheck(deps: Pick<Deps, 'verifier' | 'revocations' | 'confi
       token = match[1]!
       try {
         const verified = deps.verifier.verify(token)
-        // A cached token is answered at once; awaiting only a promise spares the hot path a tick.
+        // A verifier of one's own may answer at once; awaiting only a promise spares a tick.
         principal = verified instanceof Promise ? await verified : verified
       } catch (err) {
         if (err instanceof InvalidToken) throw invalid(err)
