@@ -70,32 +70,40 @@ describe.each<Runtime>(['node', 'bun', 'workers'])('on %s', (runtime) => {
     }
   })
 
-  // A body sent chunked (Transfer-Encoding: chunked, no Content-Length): its length is known only at its end.
-  // Skipped under wrangler dev, and said so: started by this harness, wrangler dev 4.86 never passed a
-  // chunked request on to the Worker (no log line; the client waits), while the same requests from a
-  // script of its own reached it and got these answers (400, then 413). Not understood yet.
-  it.skipIf(runtime === 'workers')('limits a body sent chunked as it does one with a length: 413 past 16 KiB (skipped on workers: see above)', async () => {
-    const chunked = (text: string) =>
-      new Promise<{ status: number; body: { error?: string } }>((resolve, reject) => {
-        const req = request(`${server.baseUrl}/signin`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Transfer-Encoding': 'chunked' } }, (res) => {
-          let body = ''
-          res.on('data', (c) => (body += c))
-          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(body) }))
-        })
-        req.on('error', reject)
-        // In two pieces, as a stream arrives.
-        req.write(text.slice(0, 10))
-        req.end(text.slice(10))
-      })
-    expect(await chunked('username=nobody%40example.com&password=x')).toEqual({ status: 400, body: { error: 'invalid_grant', error_description: 'Incorrect username or password.' } })
-    expect(await chunked(`username=a%40example.com&password=${'x'.repeat(20 * 1024)}`)).toMatchObject({ status: 413, body: { error: 'request_too_large' } })
-    // The service answers the next request as ever.
-    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200)
-  })
-
   it('answers errors as API.md JSON on this runtime too', async () => {
     const res = await fetch(`${server.baseUrl}/signin`, { method: 'POST', body: new URLSearchParams({ username: 'nobody@example.com', password: 'x' }) })
     expect(res.status).toBe(400)
     expect(await res.json()).toEqual({ error: 'invalid_grant', error_description: 'Incorrect username or password.' })
+  })
+
+  // A body sent chunked (Transfer-Encoding: chunked, no Content-Length): its length is known only at its end.
+  const chunked = (text: string) =>
+    new Promise<{ status: number; body: { error?: string } }>((resolve, reject) => {
+      const req = request(`${server.baseUrl}/signin`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Transfer-Encoding': 'chunked' } }, (res) => {
+        let body = ''
+        res.on('data', (c) => (body += c))
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(body) }))
+      })
+      req.on('error', reject)
+      // In two pieces, as a stream arrives.
+      req.write(text.slice(0, 10))
+      req.end(text.slice(10))
+    })
+  const tooLarge = `username=a%40example.com&password=${'x'.repeat(20 * 1024)}`
+
+  it('limits a body sent chunked as it does one with a length: 413 past 16 KiB', async () => {
+    expect(await chunked('username=nobody%40example.com&password=x')).toEqual({ status: 400, body: { error: 'invalid_grant', error_description: 'Incorrect username or password.' } })
+    expect(await chunked(tooLarge)).toMatchObject({ status: 413, body: { error: 'request_too_large' } })
+  })
+
+  // Skipped under wrangler dev, and said so: there the Worker answers the 413 at once (the test
+  // above), but the next request, on another connection, either waits in wrangler dev's local
+  // proxy (5 s in a probe, past this test's time here) before the Worker sees it, or gets the
+  // proxy's own 503 "Your worker restarted mid-request"; the same whether or not the Worker
+  // cancels the body it refused. Node and Bun answer it at once. (These two come last: under
+  // wrangler dev, any request after them may meet that.)
+  it.skipIf(runtime === 'workers')('answers the next request after refusing a chunked body (skipped on workers: see above)', async () => {
+    expect((await chunked(tooLarge)).status).toBe(413)
+    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200)
   })
 })
