@@ -80,6 +80,40 @@ describe('POST /confirm', () => {
   })
 })
 
+describe('a parameter given twice (RFC 6749 §3.1: parameters must not be repeated)', () => {
+  const twice = { error: 'invalid_request', error_description: 'The request is missing a field or has one of the wrong form.' }
+  const form = (pairs: [string, string][]) => new URLSearchParams(pairs).toString()
+
+  it('is refused by /confirm in its query and in a form, with neither value used', async () => {
+    const creds = newCreds()
+    await jsonPost(app, '/signup', creds)
+    const code = await codeFor(creds.email)
+    const inQuery = await app.request(`/confirm?username=${encodeURIComponent(creds.email)}&username=other%40example.com&confirmation_code=${code}`, { method: 'POST' })
+    expect([inQuery.status, await inQuery.json()]).toEqual([400, { ...twice, fields: { username: 'must be given once' } }])
+    const inForm = await app.request('/confirm', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form([['username', creds.email], ['confirmation_code', '000000'], ['confirmation_code', code]]),
+    })
+    expect([inForm.status, await inForm.json()]).toEqual([400, { ...twice, fields: { confirmation_code: 'must be given once' } }])
+    // Neither was tried: the right code once still confirms.
+    expect((await jsonPost(app, '/confirm', { username: creds.email, confirmation_code: code })).status).toBe(200)
+  })
+
+  it('is refused by /signout in a form, and the session goes on', async () => {
+    const creds = await confirmedUser(app)
+    const signin = await (await formPost(app, '/signin', { username: creds.email, password: creds.password })).json()
+    const auth = { Authorization: `Bearer ${signin.access_token}` }
+    const res = await app.request('/signout', {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form([['refresh_token', 'other'], ['refresh_token', signin.refresh_token]]),
+    })
+    expect([res.status, await res.json()]).toEqual([400, { ...twice, fields: { refresh_token: 'must be given once' } }])
+    expect((await app.request('/demopage', { headers: auth })).status).toBe(200)
+  })
+})
+
 describe('where a code went', () => {
   it('is masked from the name alone, also for a name without a domain', async () => {
     const res = await jsonPost(app, '/password/forgot', { username: `nobody-${randomUUID().slice(0, 8)}` })

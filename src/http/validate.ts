@@ -36,7 +36,9 @@ const isForm = (header: string | undefined) => mediaType(header) === FORM
  * sign-in (npm run bench); URLSearchParams is the parser Fetch's formData() itself uses for this
  * type (WHATWG URL's application/x-www-form-urlencoded), here on the body's text. Both read what
  * they find there with forEach((value, name)) only, which URLSearchParams has as FormData does:
- * copying the fields into a FormData cost another 0.05 ms on Node. Multipart bodies are left to hono.
+ * copying the fields into a FormData cost another 0.05 ms on Node. So `c.req.formData()`, which
+ * answers what is cached there, answers these URLSearchParams (get, getAll, has and entries as
+ * FormData's) in a route of one's own after one of these. Multipart bodies are left to hono.
  */
 function parseUrlencoded(c: Context): void {
   if (!isForm(c.req.header('Content-Type')) || c.req.bodyCache.formData) return
@@ -74,7 +76,9 @@ export async function readBody(c: Context): Promise<unknown> {
     // Stryker disable next-line ConditionalExpression: requireBody lets only JSON, a form or no body at all reach here, and no body parses as a form to nothing, as undefined does
     if (isForm(type)) {
       parseUrlencoded(c)
-      return await c.req.parseBody()
+      // A repeated field as an array, as the validator gives it, so that the schema refuses it
+      // (RFC 6749 §3.1) instead of one of its values winning.
+      return await c.req.parseBody({ all: true })
     }
   } catch (cause) {
     // Stryker disable next-line ObjectLiteral: the cause reaches no answer nor log (errorResponse uses only the code and description)

@@ -43,7 +43,8 @@ export function accountRoutes(deps: Deps, sessions: Sessions, limits: ReturnType
     // The query wins when it has them: Swagger UI sends its example body along with the query.
     // Codes are secrets a user types: counted like passwords.
     .post('/confirm', requireBody(['json', 'form'], { optional: true }), async (c) => {
-      const query = c.req.query()
+      // A repeated parameter as an array, as the validator gives it, so that the schema refuses it.
+      const query = Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]))
       const source = 'username' in query || 'confirmation_code' in query ? query : ((await readBody(c)) ?? query)
       const input = parseInput(ConfirmInput, source)
       await limits.guard(c, { name: input.username }, () => deps.cognito.confirmSignUp(input.username, input.confirmation_code))
