@@ -3,9 +3,10 @@
 // - headers: the same, sending exactly the headers the service sends (API_HEADERS, a request id);
 // - peer: what a user would write instead of the service, hono/jwt verifying the same tokens
 //   (HS256 with JWT_SECRET, or ES256 with the public half of JWT_KEYS' first key), same headers;
-// - relay: for the sign-in overhead, POST /signin relayed with fetch as Cognito's InitiateAuth
-//   (COGNITO_ENDPOINT, COGNITO_CLIENT_ID), its access token answered: the least any sign-in
-//   through a Hono app adds to Cognito's own time, on this runtime and machine.
+// - relay: for the sign-in overhead, POST /signin relayed with the runtime's fetch as Cognito's
+//   InitiateAuth (COGNITO_ENDPOINT, COGNITO_CLIENT_ID), its access token answered: what a plain
+//   Hono app adds to Cognito's own time on this runtime and machine. (The Node entry sends its
+//   calls with node:http, faster than Node's fetch, so there the service may come out under it.)
 import { Hono } from 'hono'
 import { jwt, type JwtVariables } from 'hono/jwt'
 import { API_HEADERS } from '../src/http/respond'
