@@ -80,6 +80,31 @@ describe('POST /confirm', () => {
   })
 })
 
+describe('the media type of a body', () => {
+  // /confirm takes JSON or a form: an empty object of either is read, then refused field by field (400);
+  // a type it does not take is refused as such (415).
+  const post = (type: string, body: string) => app.request('/confirm', { method: 'POST', headers: { 'Content-Type': type }, body })
+  const read = { error: 'invalid_request', error_description: 'The request is missing a field or has one of the wrong form.', fields: { username: 'is required', confirmation_code: 'is required' } }
+
+  it('is read without its parameters, spaces or case: JSON, any +json type, and forms', async () => {
+    for (const type of ['application/json; charset=UTF-8', 'application/json ; charset=utf-8', 'Application/JSON', 'application/vnd.api+json', 'application/merge-patch+json;charset=utf-8']) {
+      const res = await post(type, '{}')
+      expect([type, res.status, await res.json()]).toEqual([type, 400, read])
+    }
+    for (const type of ['application/x-www-form-urlencoded; charset=UTF-8', 'Application/X-WWW-Form-Urlencoded ;charset=utf-8']) {
+      const res = await post(type, 'other=1')
+      expect([type, res.status, await res.json()]).toEqual([type, 400, read])
+    }
+  })
+
+  it('is refused when it only looks like JSON or a form', async () => {
+    for (const type of ['application/jsonx', 'application/json-seq', 'text/json', 'application/+json', 'application/x-www-form-urlencodedx']) {
+      const res = await post(type, '{}')
+      expect([type, res.status, (await res.json()).error]).toEqual([type, 415, 'unsupported_media_type'])
+    }
+  })
+})
+
 describe('a parameter given twice (RFC 6749 §3.1: parameters must not be repeated)', () => {
   const twice = { error: 'invalid_request', error_description: 'The request is missing a field or has one of the wrong form.' }
   const form = (pairs: [string, string][]) => new URLSearchParams(pairs).toString()
