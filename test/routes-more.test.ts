@@ -97,8 +97,15 @@ describe('the media type of a body', () => {
     }
   })
 
+  it('is refused whole, under "(body)", when it is JSON but no object', async () => {
+    for (const body of ['"x"', '[]', '1']) {
+      const res = await post('application/json', body)
+      expect([body, res.status, (await res.json()).fields]).toEqual([body, 400, { '(body)': expect.any(String) }])
+    }
+  })
+
   it('is refused when it only looks like JSON or a form', async () => {
-    for (const type of ['application/jsonx', 'application/json-seq', 'text/json', 'application/+json', 'application/x-www-form-urlencodedx']) {
+    for (const type of ['application/jsonx', 'application/json-seq', 'text/json', 'application/+json', 'x-application/json', 'application/x-www-form-urlencodedx']) {
       const res = await post(type, '{}')
       expect([type, res.status, (await res.json()).error]).toEqual([type, 415, 'unsupported_media_type'])
     }
