@@ -40,6 +40,14 @@ describe('the Authorization header', () => {
     }
   })
 
+  it('refuses a token it knows under any other scheme, even one as long as "Bearer " (the known-token lookup comes before the syntax check)', async () => {
+    expect((await demo(`Bearer ${live}`)).status).toBe(200)
+    for (const [header, error] of [[`Xearer ${live}`, 'unauthorized'], [`Basic  ${live}`, 'unauthorized'], [`Token: ${live}`, 'unauthorized'], [`Bearer\t${live}`, 'invalid_token'], [`Bearer:${live}`, 'unauthorized']]) {
+      const res = await demo(header!)
+      expect([header, res.status, (await res.json()).error]).toEqual([header, 401, error])
+    }
+  })
+
   it('refuses a bad token with the exact answer of RFC 6750 §3.1', async () => {
     const res = await demo(`Bearer ${live.slice(0, -2)}`)
     expect(res.status).toBe(401)
