@@ -112,9 +112,11 @@ try {
         ? { command: process.execPath, args: ['--import', TSX_LOADER, join(root, 'scripts/bare.ts')] }
         : { command: join(root, 'node_modules/.bin/bun'), args: ['run', join(root, 'scripts/bare.ts')] }
       const baseline = async (mode: string, extra: Record<string, string> = {}) => start(bareArgs.command, bareArgs.args, { ...env, ...extra, BARE_MODE: mode }, await freePort())
-      const service = async (extra: Record<string, string>) => {
+      const service = async (extra: Record<string, string>, options: { gcHook?: boolean } = {}) => {
         const port = await freePort()
         const svc = runtimeCommand(runtime, { root, host: '127.0.0.1', port, env: { ...env, ...extra } })
+        const hook = join(root, 'scripts/gc-on-signal.mjs')
+        if (options.gcHook) svc.args.unshift(...(runtime === 'bun' ? [`--preload=${hook}`] : ['--expose-gc', '--import', hook]))
         return start(svc.command, svc.args, svc.env, port)
       }
       const redis = await startRedis().catch((err: Error) => (console.log(`  (no Redis figures: ${err.message})`), undefined))
@@ -122,7 +124,7 @@ try {
         plain: await baseline('plain'),
         headers: await baseline('headers'),
         peer: await baseline('peer'),
-        service: await service({}),
+        service: await service({}, { gcHook: true }),
         peerEs256: await baseline('peer', { JWT_KEYS: es256Env.JWT_KEYS }),
         relay: await baseline('relay'),
         serviceEs256: await service({ JWT_KEYS: es256Env.JWT_KEYS }),
@@ -164,15 +166,23 @@ try {
 
         // Memory: 100,000 requests over 10,000 distinct tokens, then 100,000 more over 10,000 others
         // (the target), then two more such rounds: whether the growth goes on or levels off.
+        // After each round, the RSS as it is (the target's figure), then after a full collection
+        // (scripts/gc-on-signal.mjs): what is kept, without garbage the runtime has not collected yet.
         const before = rssMiB(servers.service.pid)
         const rounds: number[] = []
+        const collected: number[] = []
         for (const file of [tokens10kA, tokens10kB, tokens10kC, tokens10kD]) {
           let sent = 0
           while (sent < 100_000) sent += wrk(servers.service.base, file, 3).requests
           rounds.push(rssMiB(servers.service.pid))
+          process.kill(servers.service.pid, 'SIGUSR2')
+          await new Promise((r) => setTimeout(r, 1500))
+          collected.push(rssMiB(servers.service.pid))
         }
-        const growth = (rounds[1]! / rounds[0]! - 1) * 100
-        console.log(`  memory (RSS): ${before.toFixed(0)} MiB before, ${rounds[0]!.toFixed(0)} MiB after 100,000 requests over 10,000 tokens, ${rounds[1]!.toFixed(0)} MiB after 200,000 over 20,000: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)}% (target within 10%); then ${rounds[2]!.toFixed(0)} and ${rounds[3]!.toFixed(0)} MiB after 300,000 and 400,000`)
+        const growth = (xs: number[]) => `${xs[1]! >= xs[0]! ? '+' : ''}${((xs[1]! / xs[0]! - 1) * 100).toFixed(1)}%`
+        const mib = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' → ')
+        console.log(`  memory (RSS): ${before.toFixed(0)} MiB before, ${rounds[0]!.toFixed(0)} MiB after 100,000 requests over 10,000 tokens, ${rounds[1]!.toFixed(0)} MiB after 200,000 over 20,000: ${growth(rounds)} (target within 10%); then ${rounds[2]!.toFixed(0)} and ${rounds[3]!.toFixed(0)} MiB after 300,000 and 400,000`)
+        console.log(`    after a full collection each time: ${mib(collected)} MiB (${growth(collected)} from 100,000 to 200,000)`)
 
         // Sign-in overhead: the same InitiateAuth through the service and straight to the emulator,
         // and through a bare Hono relay with the runtime's fetch (scripts/bare.ts): what the extra
