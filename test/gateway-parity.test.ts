@@ -185,6 +185,36 @@ describe('from an attacker\'s review of the gateway', () => {
     expect(upstream.received.slice(before).map((r) => [r.method, r.url, r.bytes])).toEqual([['DELETE', '/orders/7', hidden.length]])
   })
 
+  it.each(RUNTIMES)('on %s, an upload the client abandons halfway leaves the gateway serving', async (runtime) => {
+    const base = servers[runtime]!.baseUrl
+    const before = upstream.received.length
+    for (const framing of ['Content-Length: 10', 'Transfer-Encoding: chunked']) {
+      const body = framing.startsWith('Content') ? 'abc' : '3\r\nabc\r\n'
+      await new Promise<void>((resolve) => {
+        const socket = connect(Number(new URL(base).port), '127.0.0.1', () => {
+          socket.write(`PUT /orders/upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n${framing}\r\n\r\n${body}`)
+          // Gone before the rest of the body, while the gateway streams it to the upstream.
+          setTimeout(() => (socket.destroy(), resolve()), 300)
+        })
+        socket.on('error', () => {})
+      })
+      await new Promise((r) => setTimeout(r, 200))
+      // Node's gateway used to die here: the abandoned body's stream errored with no one listening.
+      const health = await fetch(`${base}/health`).then((r) => r.status, (err: Error) => `no answer: ${err.message}`)
+      expect(health, servers[runtime]!.output().slice(-2000)).toBe(200)
+    }
+    // Never a whole request made of part of a body: the upstream saw each one cut off, or not at all.
+    // (Not asserted for a chunked body on Workers: see the skipped test below.)
+    const uploads = upstream.received.slice(before).filter((r) => r.url === '/orders/upload' && !(runtime === 'workers' && r.headers['transfer-encoding']))
+    for (const r of uploads) expect({ framing: r.headers['transfer-encoding'] ?? r.headers['content-length'], bytes: r.bytes, aborted: r.aborted }).toMatchObject({ aborted: true })
+  })
+
+  // wrangler dev ends the body of a chunked request whose client went away as if it were complete:
+  // the upstream got `PUT` with the 3 bytes that had come and a closing chunk. The Worker sees a
+  // body that ends, not one that fails, so it cannot tell. (With Content-Length the upstream sees
+  // the request cut off, as on Node and Bun.)
+  it.skip('on workers, a chunked upload its client abandons reaches the upstream cut off (wrangler dev closes it as whole)', () => {})
+
   it.each(RUNTIMES)('on %s, identity headers spelled with underscores are dropped too', async (runtime) => {
     const res = await raw(servers[runtime]!.baseUrl, '/public/x', { X_Auth_Request_User: 'the-ceo', 'x-auth-request_groups': 'admins', X_AUTH_REQUEST_EMAIL: 'ceo@example.com' })
     expect(res.status).toBe(200)

@@ -5,7 +5,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { gzipSync } from 'node:zlib'
 import { freePort } from '../../scripts/emulator'
 
-export type Received = { method: string; url: string; headers: IncomingHttpHeaders; bytes: number; sha256: string }
+export type Received = { method: string; url: string; headers: IncomingHttpHeaders; bytes: number; sha256: string; aborted?: true }
 export type TestUpstream = { url: string; received: Received[]; last(): Received | undefined; stop(): Promise<void> }
 
 export async function startUpstream(): Promise<TestUpstream> {
@@ -13,9 +13,15 @@ export async function startUpstream(): Promise<TestUpstream> {
   const server = createServer(async (req, res) => {
     const hash = createHash('sha256')
     let bytes = 0
-    for await (const chunk of req) {
-      hash.update(chunk as Buffer)
-      bytes += (chunk as Buffer).length
+    try {
+      for await (const chunk of req) {
+        hash.update(chunk as Buffer)
+        bytes += (chunk as Buffer).length
+      }
+    } catch {
+      // The request ended before its body did (the gateway gave up on it): recorded as such.
+      received.push({ method: req.method!, url: req.url!, headers: req.headers, bytes, sha256: hash.digest('hex'), aborted: true })
+      return
     }
     const r: Received = { method: req.method!, url: req.url!, headers: req.headers, bytes, sha256: hash.digest('hex') }
     received.push(r)

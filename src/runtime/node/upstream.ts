@@ -4,7 +4,7 @@
 // Bodies stream both ways.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
-import { Readable } from 'node:stream'
+import { pipeline, Readable } from 'node:stream'
 import type { Upstream } from '../../gateway/forward'
 
 // Connections to the upstream are kept and reused, as fetch would.
@@ -47,6 +47,9 @@ const sendOnce = (url: string, init: RequestInit) =>
       if (empty) res.resume()
       resolve(new Response(empty ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status: res.statusCode, statusText: res.statusMessage, headers: out }))
     })
-    if (init.body instanceof ReadableStream) Readable.fromWeb(init.body as import('node:stream/web').ReadableStream).pipe(req)
+    // pipeline, not pipe: a body that fails (its client gone halfway) then ends the upstream
+    // request too, cut off rather than passed as whole, and its error has a listener (with pipe it
+    // had none, and the process died of it).
+    if (init.body instanceof ReadableStream) pipeline(Readable.fromWeb(init.body as import('node:stream/web').ReadableStream), req, () => {})
     else req.end(init.body ?? undefined)
   })
