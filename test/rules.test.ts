@@ -68,11 +68,20 @@ describe('which rule a request meets', () => {
     expect(rule('GET', '/publicity')).toBe(-1)
   })
 
-  it('matches an exact rule only at its path, without case', () => {
+  it('matches an exact rule only at its path, without case, and with or without a final slash', () => {
     expect(rule('GET', '/reports')).toBe(2)
     expect(rule('GET', '/REPORTS')).toBe(2)
-    expect(rule('GET', '/reports/')).toBe(-1)
+    // Express (by default), Django and Rails serve /reports/ as /reports: the rule for one is the
+    // rule for both. An attacker's review got an admins-only exact path with a slash added.
+    expect(rule('GET', '/reports/')).toBe(2)
+    expect(rule('GET', '/Reports/')).toBe(2)
     expect(rule('GET', '/reports/x')).toBe(-1)
+    expect(rule('GET', '/reportsx')).toBe(-1)
+    const slashed = parseRoutes('[{"path":"/a/b/","groups":["admins"]},{"path":"/","auth":"none"}]')
+    expect(matchRule(slashed, 'GET', '/a/b')).toBe(slashed[0])
+    expect(matchRule(slashed, 'GET', '/a/b/')).toBe(slashed[0])
+    expect(matchRule(slashed, 'GET', '/a')).toEqual({ path: '/*', auth: 'user', groups: [] })
+    expect(matchRule(slashed, 'GET', '/')).toBe(slashed[1])
   })
 
   it('takes the first rule whose methods match; a rule for GET covers HEAD, never the other way', () => {

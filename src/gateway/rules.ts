@@ -47,9 +47,17 @@ export function parseRoutes(text: string | undefined): Rule[] {
 // A request that matches no rule needs a signed-in user (deny by default).
 const DEFAULT: Rule = { path: '/*', auth: 'user', groups: [] }
 
-/** The first rule whose path and methods match (paths compared without case), or the default. */
+// A path without its final '/' (but '/' itself): Express (by default), Django and Rails serve
+// /x/ as /x, so an exact rule for one must be the rule for the other, or /x/ would pass by it.
+const unslashed = (p: string) => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p)
+
+/**
+ * The first rule whose path and methods match, or the default. Paths are compared without case,
+ * and an exact path with or without a final '/'.
+ */
 export function matchRule(rules: readonly Rule[], method: string, path: string): Rule {
   const p = path.toLowerCase()
+  const exact = unslashed(p)
   for (const r of rules) {
     // A rule for GET covers HEAD too, which every server answers with the GET handler.
     if (r.methods && !r.methods.includes(method) && !(method === 'HEAD' && r.methods.includes('GET'))) continue
@@ -57,7 +65,7 @@ export function matchRule(rules: readonly Rule[], method: string, path: string):
       const prefix = r.path.slice(0, -2)
       // A root prefix ('/*', prefix '') covers every path: each starts with '/'.
       if (p === prefix || p.startsWith(`${prefix}/`)) return r
-    } else if (p === r.path) {
+    } else if (exact === unslashed(r.path)) {
       return r
     }
   }
