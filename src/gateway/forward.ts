@@ -8,10 +8,15 @@ const IDENTITY_PREFIX = 'x-auth-request-'
 // `host` too: the upstream's is its own. The URL and method overrides would let a request that a
 // rule let through be routed by the upstream as another path or method (IIS and Symfony read
 // X-Original-URL; many frameworks honour X-HTTP-Method-Override).
+// X-Forwarded-For too: the gateway sets its own, with the client's chain carried on. And who the
+// user is, as other auth proxies tell upstreams set up for them (oauth2-proxy's X-Forwarded-User
+// and the rest, Authelia's and Authentik's Remote-*): only the service says that here.
 const CLIENT_CLAIMS = [
-  'forwarded', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-ssl',
+  'forwarded', 'x-real-ip', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-ssl',
   'x-forwarded-scheme', 'x-forwarded-server', 'true-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'x-original-url', 'x-rewrite-url',
   'x-http-method-override', 'x-http-method', 'x-method-override', 'host',
+  'x-forwarded-user', 'x-forwarded-email', 'x-forwarded-groups', 'x-forwarded-preferred-username', 'x-forwarded-access-token',
+  'remote-user', 'remote-email', 'remote-groups', 'remote-name', 'x-remote-user',
 ]
 
 // Both, for one lookup per request header.
@@ -45,18 +50,18 @@ function endToEnd(res: Response): Response {
 }
 
 /**
- * A request's headers for the upstream, in one pass: no hop-by-hop ones (nor those `Connection`
- * names), no `X-Auth-Request-*` however spelled (WSGI and CGI read `X_Auth_Request_User` as the
- * same header; only the service says who the user is), nothing a client claims about where it
- * came from.
+ * A request's headers for the upstream, in one pass: no hop-by-hop ones (nor the names `named` by
+ * its `Connection`), no `X-Auth-Request-*` (only the service says who the user is), nothing a
+ * client claims about where it came from. Each name also as WSGI and CGI read it, `_` as `-`
+ * (`X_Forwarded_For` is X-Forwarded-For to them).
  */
-function forwardable(headers: Headers): Headers {
-  const named = connectionNames(headers)
+function forwardable(headers: Headers, named: string[]): Headers {
   // A native copy, then deletions: appending each header from JavaScript instead cost Bun's
   // gateway a fifth of its throughput (its fetch then converts them one by one).
   const out = new Headers(headers)
   for (const name of headers.keys()) {
-    if (NEVER_FORWARDED.has(name) || named.includes(name) || (name.startsWith('x') && name.replaceAll('_', '-').startsWith(IDENTITY_PREFIX))) out.delete(name)
+    const read = name.includes('_') ? name.replaceAll('_', '-') : name
+    if (NEVER_FORWARDED.has(read) || named.includes(name) || read.startsWith(IDENTITY_PREFIX)) out.delete(name)
   }
   return out
 }
@@ -101,8 +106,10 @@ export async function forward(
   request: Request,
   target: { base: string; path: string; search: string; host: string; clientAddress?: string; protocol: string; principal?: Principal; timeoutMs: number },
 ): Promise<Response> {
-  const headers = forwardable(request.headers)
-  const prior = request.headers.get('x-forwarded-for')
+  const named = connectionNames(request.headers)
+  const headers = forwardable(request.headers, named)
+  // The client's chain, carried on unless its Connection header says it was for this hop only.
+  const prior = named.includes('x-forwarded-for') ? null : request.headers.get('x-forwarded-for')
   const forwardedFor = prior && target.clientAddress ? `${prior}, ${target.clientAddress}` : prior || target.clientAddress
   if (forwardedFor) headers.set('X-Forwarded-For', forwardedFor)
   // The connection's, as the runtime knows it: not the scheme of an absolute-form request target.
