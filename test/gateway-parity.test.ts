@@ -249,6 +249,20 @@ describe('from an attacker\'s review of the gateway', () => {
   // under wrangler dev both reached the upstream (X-Forwarded-For: 6.6.6.6, 127.0.0.1).
   it.skip('on workers, a client\'s X-Forwarded-For that its Connection header names is not carried on (the Worker never sees Connection)', () => {})
 
+  // RFC 9112 §3.2: 400. Bun made a URL of [::1 that no parser takes (the gateway answered 500),
+  // and both took two Host headers, which reached the upstream as X-Forwarded-Host: a, b.
+  // (Not on workers: wrangler dev's proxy answers malformed Hosts itself, runtimes.test.ts.)
+  it.each(['node', 'bun'] as const)('on %s, a Host header that is no host, or two of them, get 400 and reach no upstream', async (runtime) => {
+    const base = servers[runtime]!.baseUrl
+    const before = upstream.received.length
+    for (const hosts of ['Host: [::1\r\n', 'Host: a.example\r\nHost: b.example\r\n']) {
+      const answer = await rawSend(base, `GET /public/x HTTP/1.1\r\n${hosts}Connection: close\r\n\r\n`)
+      expect(answer.split('\r\n')[0], hosts).toBe('HTTP/1.1 400 Bad Request')
+      expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({ error: 'invalid_request', error_description: "The request's Host header or target is malformed." })
+    }
+    expect(upstream.received.length).toBe(before)
+  })
+
   it.each(RUNTIMES)('on %s, a rule for GET covers HEAD too', async (runtime) => {
     const res = await fetch(`${servers[runtime]!.baseUrl}/reports/x`, { method: 'HEAD', headers: { Authorization: `Bearer ${token}` } })
     expect(res.status).toBe(403)

@@ -40,7 +40,9 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
 
     /** Checks a request against ROUTES and sends it on to the upstream. */
     async proxy(c: Context<AppEnv>): Promise<Response> {
-      const url = new URL(c.req.url)
+      const url = parsedUrl(c.req.url)
+      // RFC 9112 §3.2: one Host. Two reach the app joined ("a, b"), and would reach the upstream so.
+      if (c.req.header('host')?.includes(',')) throw new ApiError('invalid_request', MALFORMED)
       const { path, principal } = await admit(c, c.req.method, url.pathname)
       return forward(deps.upstream!, c.req.raw, {
         // A service binding takes any URL; its host is the original one.
@@ -78,6 +80,17 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
       for (const name of IDENTITY_HEADERS) setHeader(c, name, identity[name] ?? '')
       return reply(c, { status: 'ok' })
     },
+  }
+}
+
+const MALFORMED = "The request's Host header or target is malformed."
+
+/** The request's URL; Bun hands over one that no parser takes for a Host such as `[::1`. */
+function parsedUrl(url: string): URL {
+  try {
+    return new URL(url)
+  } catch {
+    throw new ApiError('invalid_request', MALFORMED)
   }
 }
 

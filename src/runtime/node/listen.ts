@@ -1,5 +1,7 @@
 import { createApp, createDeps } from '../../app'
 import { ConfigError, parseConfig } from '../../config'
+import type { ErrorBody } from '../../http/errors'
+import { API_HEADERS } from '../../http/respond'
 import type { Deps } from '../../env'
 import { builtDocsPage, builtOpenApi, fileDocsAssets } from './docs-assets'
 import { batchedStdoutLog } from './log'
@@ -34,4 +36,17 @@ export function appFromEnv(env: Record<string, string | undefined>, runtime: Pic
     console.error(`configuration error: ${err.message}`)
     process.exit(1)
   }
+}
+
+/**
+ * The answer to a request that Node or Bun can make no URL of, before the app sees it: no Host
+ * header, or one that is no host (RFC 9112 §3.2: 400), or (Node) a request target that is none.
+ * API.md's error with the API's headers; like the adapters' own answers to malformed requests,
+ * without a log line. `server`: the app failed at once (hono's fetch answers its own errors).
+ */
+export function unreadableAnswer(server = false): Response {
+  const body: ErrorBody = server
+    ? { error: 'server_error', error_description: 'Something went wrong on our side.' }
+    : { error: 'invalid_request', error_description: "The request's Host header or target is malformed." }
+  return new Response(JSON.stringify(body), { status: server ? 500 : 400, headers: { ...API_HEADERS, 'content-type': 'application/json', connection: 'close' } })
 }

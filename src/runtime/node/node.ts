@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
-import { serve } from '@hono/node-server'
+import { createServer } from 'node:http'
+import { getRequestListener, RequestError } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { wholeAnswerFetch } from './fetch'
-import { appFromEnv } from './listen'
+import { appFromEnv, unreadableAnswer } from './listen'
 
 // Cognito's calls go through node:http (./fetch.ts), and the account names' digests through
 // node:crypto, at once rather than in a thread-pool round trip each; Bun's entry keeps Web APIs.
@@ -11,10 +12,18 @@ const { app, port, hostname } = appFromEnv(process.env, {
   fetch: wholeAnswerFetch,
   sha256: (bytes) => createHash('sha256').update(bytes).digest(),
 })
-// Headers up to 32 KiB reach the app, which refuses an oversized token itself (401), as on
-// Workers; Node's own 16 KiB limit would answer 431 instead.
-const server = serve({ fetch: app.fetch, port, hostname, serverOptions: { maxHeaderSize: 32 * 1024 } }, (info) => {
-  console.log(`listening on http://${hostname}:${info.port} (node ${process.version})`)
+// @hono/node-server's listener on Node's server, as its serve() does, with two changes:
+// - Headers up to 32 KiB reach the app, which refuses an oversized token itself (401), as on
+//   Workers; Node's own 16 KiB limit would answer 431 instead.
+// - A request without a usable Host header gets API.md's 400 (unreadableAnswer), as on Bun, not an
+//   empty one: Node's own check of HTTP/1.1 requests is left to the adapter, which, given no
+//   default host, fails to make a URL of any request without one.
+const listener = getRequestListener(app.fetch, {
+  // The adapter's RequestError when it could make no Request; else what the app threw at once.
+  errorHandler: (err) => unreadableAnswer(!(err instanceof RequestError)),
+})
+const server = createServer({ maxHeaderSize: 32 * 1024, requireHostHeader: false }, listener).listen(port, hostname, () => {
+  console.log(`listening on http://${hostname}:${port} (node ${process.version})`)
 })
 const stop = () => server.close(() => process.exit(0))
 process.on('SIGINT', stop)
