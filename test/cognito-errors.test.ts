@@ -293,6 +293,16 @@ describe('sign-outs and codes at the real emulator', () => {
     expect(await cognitoRefreshTokens(creds.email)).toEqual([])
   })
 
+  it('a refresh token Cognito no longer takes (a global sign-out made at Cognito) is refused as the service refuses its own', async () => {
+    const { app: a } = testApp()
+    const creds = await confirmedUser(a)
+    const tokens = await (await formPost(a, '/signin', { username: creds.email, password: creds.password })).json()
+    await real(withKeys).adminUserGlobalSignOut(creds.email)
+    const res = await formPost(a, '/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })
+    // Not the sign-in's "Incorrect username or password.": no password was sent.
+    expect([res.status, await res.json()]).toEqual([400, { error: 'invalid_grant', error_description: 'The refresh token is invalid, expired or revoked.' }])
+  })
+
   it('with AWS credentials, a password reset also ends the sessions Cognito holds for the user', async () => {
     const { app: a } = testApp(withKeys)
     const creds = await confirmedUser(a)

@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini'
 import type { AuthOutcome } from '../cognito/client'
-import { CognitoError, ignoreUserFaults } from '../cognito/errors'
+import { CognitoError, ignoreUserFaults, isWrongSecret } from '../cognito/errors'
 import { decodePayload, identityFromIdToken, type Identity } from '../cognito/identity'
 import { digest, type Sha256 } from '../encoding'
 import type { Deps } from '../env'
@@ -17,8 +17,11 @@ export type Grant = { kind: 'tokens'; body: TokenBody; sub: string } | { kind: '
 /** Why the sessions module refused a request; the HTTP side answers each as invalid_grant. */
 export class SessionRefused extends Error {
   override name = 'SessionRefused'
-  constructor(readonly reason: 'refresh_token' | 'needs_challenge' | 'needs_mfa_code' | 'wrong_user') {
-    super(reason)
+  constructor(
+    readonly reason: 'refresh_token' | 'needs_challenge' | 'needs_mfa_code' | 'wrong_user',
+    options?: { cause?: unknown },
+  ) {
+    super(reason, options)
   }
 }
 
@@ -136,7 +139,11 @@ export function createSessions(deps: SessionDeps) {
       if (!s || deps.now() - s.since > deps.config.refreshTokenTtlSeconds * 1000 || (await deps.revocations.isEnded(s))) {
         throw new SessionRefused('refresh_token')
       }
-      const outcome = await deps.cognito.refreshAuth(s.cognitoToken, s.cognitoUsername)
+      // Refused by Cognito (signed out there, the user disabled or gone): refused as ours are, not
+      // with the sign-in's "Incorrect username or password.", since no password was sent.
+      const outcome = await deps.cognito.refreshAuth(s.cognitoToken, s.cognitoUsername).catch((err: unknown) => {
+        throw isWrongSecret(err) ? new SessionRefused('refresh_token', { cause: err }) : err
+      })
       // Cognito never answers a refresh with a challenge; if it does, it is not an answer we can use.
       if (outcome.kind !== 'tokens') throw new CognitoError('InitiateAuth', { kind: 'malformed', status: 200 })
       const identity = identityFromIdToken(outcome.idToken)
