@@ -33,6 +33,33 @@ describe('JWT_KEYS', () => {
     expect(payload.sub).toBe('user-1')
   })
 
+  it('issues ES256 signatures with a low s only, and refuses the other text of one (s made n - s), which ECDSA itself would take', async () => {
+    // P-256's order: (r, s) and (r, n - s) are both valid signatures of the same token.
+    const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
+    const parts = (t: string) => ({ head: t.slice(0, t.lastIndexOf('.') + 1), sig: Buffer.from(t.slice(t.lastIndexOf('.') + 1), 'base64url') })
+    const sOf = (t: string) => BigInt(`0x${parts(t).sig.subarray(32).toString('hex')}`)
+    const twinOf = (t: string) => {
+      const { head, sig } = parts(t)
+      Buffer.from((N - sOf(t)).toString(16).padStart(64, '0'), 'hex').copy(sig, 32)
+      return head + sig.toString('base64url')
+    }
+    const JWT_KEYS = JSON.stringify([es256.privateJwk])
+    const tokens = createAccessTokens(parseConfig(testEnv({ JWT_KEYS })).jwt, () => Date.now())
+    // Web Crypto's s is high half of the time: 40 tokens in a row low by chance is 1 in 2^40.
+    const issued = await Promise.all(Array.from({ length: 40 }, () => tokens.issue(identity)))
+    for (const { token } of issued) expect(sOf(token) * 2n <= N).toBe(true)
+
+    const { token } = issued[0]!
+    const twin = twinOf(token)
+    const { app } = testApp({ JWT_KEYS })
+    const published = (await (await app.request('/.well-known/jwks.json')).json()) as { keys: JWK[] }
+    // The other text is a valid signature: a verifier that does not care takes it.
+    expect((await jwtVerify(twin, createLocalJWKSet(published), { algorithms: ['ES256'] })).payload.sub).toBe('user-1')
+    await expect(tokens.verify(twin)).rejects.toThrow('high s')
+    const demo = (t: string) => app.request('/demopage', { headers: { Authorization: `Bearer ${t}` } }).then((r) => r.status)
+    expect([await demo(token), await demo(twin), await demo(token)]).toEqual([200, 401, 200])
+  })
+
   it('signs with the first key and verifies tokens of every key listed', async () => {
     const both = parseSigningKeys(JSON.stringify([eddsa.privateJwk, es256.privateJwk]))
     expect(both.map((k) => [k.kid, k.alg])).toEqual([[eddsa.privateJwk.kid, 'EdDSA'], [es256.privateJwk.kid, 'ES256']])

@@ -2,7 +2,7 @@ import { sign, verify } from 'hono/utils/jwt/jwt'
 import * as z from 'zod/mini'
 import type { Identity } from '../cognito/identity'
 import type { Config } from '../config'
-import { base64url } from '../encoding'
+import { base64url, fromBase64url } from '../encoding'
 import { newSessionId, sessionStart } from '../sessions/session-id'
 import { WEBCRYPTO } from './keys'
 import { InvalidToken, type BearerVerifier, type Principal } from './principal'
@@ -35,6 +35,20 @@ function signers(config: Config['jwt']): Map<string, Signer> {
     ]),
   )
 }
+// P-256's order n: an ECDSA signature (r, s) verifies as (r, n - s) too, a second text of one
+// token. Only s <= n/2 is issued, and taken (as Bitcoin does, BIP 62).
+const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
+
+/** An ES256 token with its signature's s made low: the token itself when it already is. */
+function lowS(token: string): string {
+  const at = token.lastIndexOf('.') + 1
+  const sig = fromBase64url(token.slice(at))
+  const s = sig?.subarray(32).reduce((v, b) => v * 256n + BigInt(b), 0n)
+  if (!s || s * 2n <= N) return token
+  for (let i = 63, v = N - s; i > 31; i--, v >>= 8n) sig![i] = Number(v & 255n)
+  return token.slice(0, at) + base64url(sig!)
+}
+
 // Clocks of several instances drift a little; a token is not "from the future" within this.
 export const CLOCK_SKEW_SECONDS = 5
 
@@ -80,7 +94,8 @@ export function createAccessTokens(config: Config['jwt'], now: () => number) {
         sid,
       }
       const key = signing.signKey instanceof Promise ? await signing.signKey : signing.signKey
-      return { token: await sign(claims, key, signing.alg), claims }
+      const token = await sign(claims, key, signing.alg)
+      return { token: signing.alg === 'ES256' ? lowS(token) : token, claims }
     },
 
     /** Verifies signature and claims; throws InvalidToken whatever the reason. */
@@ -88,6 +103,8 @@ export function createAccessTokens(config: Config['jwt'], now: () => number) {
       const signer = byHeader.get(token.slice(0, token.indexOf('.')))
       // Stryker disable next-line StringLiteral: an InvalidToken's message is never sent nor logged (http/bearer.ts answers every one with the same 401)
       if (!signer) throw new InvalidToken('not a header this service issues')
+      // Stryker disable next-line StringLiteral: an InvalidToken's message is never sent nor logged (http/bearer.ts answers every one with the same 401)
+      if (signer.alg === 'ES256' && lowS(token) !== token) throw new InvalidToken('high s')
       let payload: unknown
       try {
         // Time claims are checked below against the injected clock, not hono's Date.now().
