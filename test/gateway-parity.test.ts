@@ -231,6 +231,8 @@ describe('from an attacker\'s review of the gateway', () => {
       // oauth2-proxy's, Authelia's and Authentik's names for who the user is: an upstream set up for one of them trusts these.
       'X-Forwarded-User': 'the-ceo', 'X-Forwarded-Email': 'ceo@example.com', 'X-Forwarded-Groups': 'admins', 'X-Forwarded-Preferred-Username': 'ceo',
       'X-Forwarded-Access-Token': 'x', 'Remote-User': 'the-ceo', 'Remote-Groups': 'admins', 'Remote-Email': 'ceo@example.com', 'Remote-Name': 'CEO', X_Remote_User: 'the-ceo',
+      // Traefik's original URI and method, Envoy's client certificate: proxies' words too.
+      'X-Forwarded-Uri': '/admin', 'X-Forwarded-Method': 'DELETE', X_Forwarded_Client_Cert: 'Hash=x;Subject="CN=admin"',
     })
     expect(res.status).toBe(200)
     const got = upstream.last()!.headers

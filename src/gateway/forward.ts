@@ -3,21 +3,20 @@ import type { Principal } from '../tokens/principal'
 
 // RFC 9110 §7.6.1: meant for one connection, never forwarded (either way), with those `Connection` names.
 const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection']
-const IDENTITY_PREFIX = 'x-auth-request-'
 // Said by the client about itself, and read by some upstreams as said by a proxy: never passed on.
 // `host` too: the upstream's is its own. The URL and method overrides would let a request that a
 // rule let through be routed by the upstream as another path or method (IIS and Symfony read
 // X-Original-URL; many frameworks honour X-HTTP-Method-Override).
-// X-Forwarded-For too: the gateway sets its own, with the client's chain carried on. And who the
-// user is, as other auth proxies tell upstreams set up for them (oauth2-proxy's X-Forwarded-User
-// and the rest, Authelia's and Authentik's Remote-*): only the service says that here.
 const CLIENT_CLAIMS = [
-  'forwarded', 'x-real-ip', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-ssl',
-  'x-forwarded-scheme', 'x-forwarded-server', 'true-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'x-original-url', 'x-rewrite-url',
-  'x-http-method-override', 'x-http-method', 'x-method-override', 'host',
-  'x-forwarded-user', 'x-forwarded-email', 'x-forwarded-groups', 'x-forwarded-preferred-username', 'x-forwarded-access-token',
-  'remote-user', 'remote-email', 'remote-groups', 'remote-name', 'x-remote-user',
+  'forwarded', 'x-real-ip', 'true-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'x-original-url', 'x-rewrite-url',
+  'x-http-method-override', 'x-http-method', 'x-method-override', 'host', 'x-remote-user',
 ]
+// And every header named so: X-Auth-Request-* (only the service says who the user is); every
+// X-Forwarded-* (only proxies set them: the gateway sets For, with the client's chain carried on,
+// Proto and Host; others tell the user, the URI, the method or a client certificate, as
+// oauth2-proxy's X-Forwarded-User, Traefik's X-Forwarded-Uri or Envoy's -Client-Cert do); and
+// Remote-* (Authelia's and Authentik's identity).
+const claimed = (name: string) => name.startsWith('x-auth-request-') || name.startsWith('x-forwarded-') || name.startsWith('remote-')
 
 // Both, for one lookup per request header.
 const NEVER_FORWARDED = new Set([...HOP_BY_HOP, ...CLIENT_CLAIMS])
@@ -61,7 +60,7 @@ function forwardable(headers: Headers, named: string[]): Headers {
   const out = new Headers(headers)
   for (const name of headers.keys()) {
     const read = name.includes('_') ? name.replaceAll('_', '-') : name
-    if (NEVER_FORWARDED.has(read) || named.includes(name) || read.startsWith(IDENTITY_PREFIX)) out.delete(name)
+    if (NEVER_FORWARDED.has(read) || named.includes(name) || claimed(read)) out.delete(name)
   }
   return out
 }
