@@ -260,8 +260,17 @@ describe('from an attacker\'s review of the gateway', () => {
     for (const hosts of ['Host: [::1\r\n', 'Host: a.example\r\nHost: b.example\r\n']) {
       const answer = await rawSend(base, `GET /public/x HTTP/1.1\r\n${hosts}Connection: close\r\n\r\n`)
       expect(answer.split('\r\n')[0], hosts).toBe('HTTP/1.1 400 Bad Request')
-      expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({ error: 'invalid_request', error_description: "The request's Host header or target is malformed." })
+      expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({ error: 'invalid_request', error_description: "The request's Host, target or length is malformed." })
     }
+    expect(upstream.received.length).toBe(before)
+  })
+
+  // RFC 9110 §8.6 lets a server take "3, 3" as 3 or refuse it; Node's parser refuses it, Bun took
+  // it and the gateway passed "3, 3" on (its fetch failed: 502). Now 400 on both.
+  it.each(['node', 'bun'] as const)('on %s, a request with two Content-Length headers gets 400 and reaches no upstream', async (runtime) => {
+    const before = upstream.received.length
+    const answer = await rawSend(servers[runtime]!.baseUrl, `PUT /orders/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 3\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc`)
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request')
     expect(upstream.received.length).toBe(before)
   })
 

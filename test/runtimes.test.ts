@@ -99,7 +99,7 @@ describe.each<Runtime>(['node', 'bun', 'workers'])('on %s', (runtime) => {
     expect(head!.split('\r\n')[0]).toMatch(/^HTTP\/1\.[01] 400 Bad Request$/)
     expect(head!.toLowerCase()).toContain('content-type: application/json')
     expect(head!.toLowerCase()).toContain('x-content-type-options: nosniff')
-    expect(JSON.parse(body!)).toEqual({ error: 'invalid_request', error_description: "The request's Host header or target is malformed." })
+    expect(JSON.parse(body!)).toEqual({ error: 'invalid_request', error_description: "The request's Host, target or length is malformed." })
   })
 
   // A body sent chunked (Transfer-Encoding: chunked, no Content-Length): its length is known only at its end.

@@ -41,8 +41,9 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
     /** Checks a request against ROUTES and sends it on to the upstream. */
     async proxy(c: Context<AppEnv>): Promise<Response> {
       const url = parsedUrl(c.req.url)
-      // RFC 9112 §3.2: one Host. Two reach the app joined ("a, b"), and would reach the upstream so.
-      if (c.req.header('host')?.includes(',')) throw new ApiError('invalid_request', MALFORMED)
+      // RFC 9112 §3.2: one Host. Two reach the app joined ("a, b"), and would reach the upstream so;
+      // as would two lengths on Bun ("3, 3", RFC 9110 §8.6), which Node's parser refuses itself.
+      if (c.req.header('host')?.includes(',') || c.req.header('content-length')?.includes(',')) throw new ApiError('invalid_request', MALFORMED)
       const { path, principal } = await admit(c, c.req.method, url.pathname)
       return forward(deps.upstream!, c.req.raw, {
         // A service binding takes any URL; its host is the original one.
@@ -83,7 +84,7 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
   }
 }
 
-const MALFORMED = "The request's Host header or target is malformed."
+const MALFORMED = "The request's Host, target or length is malformed."
 
 /** The request's URL; Bun hands over one that no parser takes for a Host such as `[::1`. */
 function parsedUrl(url: string): URL {

@@ -47,6 +47,6 @@ export function appFromEnv(env: Record<string, string | undefined>, runtime: Pic
 export function unreadableAnswer(server = false): Response {
   const body: ErrorBody = server
     ? { error: 'server_error', error_description: 'Something went wrong on our side.' }
-    : { error: 'invalid_request', error_description: "The request's Host header or target is malformed." }
+    : { error: 'invalid_request', error_description: "The request's Host, target or length is malformed." }
   return new Response(JSON.stringify(body), { status: server ? 500 : 400, headers: { ...API_HEADERS, 'content-type': 'application/json', connection: 'close' } })
 }
