@@ -77,29 +77,40 @@ describe.each<Runtime>(['node', 'bun', 'workers'])('on %s', (runtime) => {
     expect(await res.json()).toEqual({ error: 'invalid_grant', error_description: 'Incorrect username or password.' })
   })
 
-  // RFC 9112 §3.2: 400 for a request without a Host (HTTP/1.0 here: Bun refuses an HTTP/1.1 one
-  // itself, with a 400 of its own), or with one that is no host. Bun hands the app a URL without
-  // its origin then, and the app answered 404 (500 in the gateway); Node's adapter answered an
-  // empty 400 of its own, and a default host to an HTTP/1.0 request without one.
+  // RFC 9112 §3.2: 400 for a Host header that is no host. Bun hands the app a URL without its
+  // origin then, and the app answered 404 (500 in the gateway); Node's adapter answered an empty
+  // 400 of its own. Both runtimes answer an HTTP/1.1 request without Host themselves (a bare 400).
   // Not on workers: wrangler dev's local proxy answers these itself, before the Worker ("Internal
   // Server Error", or no answer without a Host); on Cloudflare a request reaches a Worker by its Host.
-  it.skipIf(runtime === 'workers').each([
-    ['no Host header', 'HTTP/1.0', ''],
-    ['Host: a/b', 'HTTP/1.1', 'Host: a/b\r\n'],
-    ['Host: a@b', 'HTTP/1.1', 'Host: a@b\r\n'],
-  ])('answers a request with %s with API.md\'s 400 (skipped on workers: see above)', async (_, version, host) => {
-    const answer = await new Promise<string>((resolve, reject) => {
+  const send = (head: string) =>
+    new Promise<{ status: string; head: string; body: string }>((resolve, reject) => {
       let got = ''
-      const socket = connect(Number(new URL(server.baseUrl).port), '127.0.0.1', () => socket.write(`GET /health ${version}\r\n${host}Connection: close\r\n\r\n`))
+      const socket = connect(Number(new URL(server.baseUrl).port), '127.0.0.1', () => socket.write(`${head}Connection: close\r\n\r\n`))
       socket.on('data', (d) => (got += d))
-      socket.on('end', () => resolve(got))
+      socket.on('end', () => {
+        const [h, body] = got.split('\r\n\r\n')
+        resolve({ status: h!.split('\r\n')[0]!, head: h!.toLowerCase(), body: body! })
+      })
       socket.on('error', reject)
     })
-    const [head, body] = answer.split('\r\n\r\n')
-    expect(head!.split('\r\n')[0]).toMatch(/^HTTP\/1\.[01] 400 Bad Request$/)
-    expect(head!.toLowerCase()).toContain('content-type: application/json')
-    expect(head!.toLowerCase()).toContain('x-content-type-options: nosniff')
-    expect(JSON.parse(body!)).toEqual({ error: 'invalid_request', error_description: "The request's Host, target or length is malformed." })
+  const MALFORMED = { error: 'invalid_request', error_description: "The request's Host, target or length is malformed." }
+
+  it.skipIf(runtime === 'workers').each(['a/b', 'a@b', '[::1'])('answers a request with Host: %s with API.md\'s 400 (skipped on workers: see above)', async (host) => {
+    const { status, head, body } = await send(`GET /health HTTP/1.1\r\nHost: ${host}\r\n`)
+    // Bun takes [::1 into its URL as it is, and the app answers; the gateway refuses it (gateway-parity.test.ts).
+    if (runtime === 'bun' && host === '[::1') return expect(status).toBe('HTTP/1.1 200 OK')
+    expect(status).toBe('HTTP/1.1 400 Bad Request')
+    expect(head).toContain('content-type: application/json')
+    expect(head).toContain('x-content-type-options: nosniff')
+    expect(JSON.parse(body)).toEqual(MALFORMED)
+  })
+
+  it.skipIf(runtime === 'workers')('answers an HTTP/1.0 request without Host: Node as for its HOST, Bun with API.md\'s 400 (skipped on workers: see above)', async () => {
+    const { status, body } = await send('GET /health HTTP/1.0\r\n')
+    if (runtime === 'node') return expect([status, JSON.parse(body)]).toEqual(['HTTP/1.1 200 OK', { status: 'ok' }])
+    // Bun gives no version to tell it from an HTTP/1.1 one with a bad Host, nor its address to a
+    // Request made anew: refused.
+    expect([status, JSON.parse(body)]).toEqual(['HTTP/1.1 400 Bad Request', MALFORMED])
   })
 
   // A body sent chunked (Transfer-Encoding: chunked, no Content-Length): its length is known only at its end.

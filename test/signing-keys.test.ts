@@ -56,7 +56,7 @@ describe('JWT_KEYS', () => {
     // The other text is a valid signature: a verifier that does not care takes it.
     expect((await jwtVerify(twin, createLocalJWKSet(published), { algorithms: ['ES256'] })).payload.sub).toBe('user-1')
     await expect(tokens.verify(twin)).rejects.toThrow('high s')
-    const demo = (t: string) => app.request('/demopage', { headers: { Authorization: `Bearer ${t}` } }).then((r) => r.status)
+    const demo = async (t: string) => (await app.request('/demopage', { headers: { Authorization: `Bearer ${t}` } })).status
     expect([await demo(token), await demo(twin), await demo(token)]).toEqual([200, 401, 200])
   })
 

@@ -15,14 +15,15 @@ const { app, port, hostname } = appFromEnv(process.env, {
 // @hono/node-server's listener on Node's server, as its serve() does, with two changes:
 // - Headers up to 32 KiB reach the app, which refuses an oversized token itself (401), as on
 //   Workers; Node's own 16 KiB limit would answer 431 instead.
-// - A request without a usable Host header gets API.md's 400 (unreadableAnswer), as on Bun, not an
-//   empty one: Node's own check of HTTP/1.1 requests is left to the adapter, which, given no
-//   default host, fails to make a URL of any request without one.
+// - A request whose Host header is no host gets API.md's 400 (unreadableAnswer), as on Bun, not
+//   the adapter's empty one. (Node answers an HTTP/1.1 request without Host itself; an HTTP/1.0
+//   one, as some health checks send, is taken as for `hostname`.)
 const listener = getRequestListener(app.fetch, {
+  hostname,
   // The adapter's RequestError when it could make no Request; else what the app threw at once.
   errorHandler: (err) => unreadableAnswer(!(err instanceof RequestError)),
 })
-const server = createServer({ maxHeaderSize: 32 * 1024, requireHostHeader: false }, listener).listen(port, hostname, () => {
+const server = createServer({ maxHeaderSize: 32 * 1024 }, listener).listen(port, hostname, () => {
   console.log(`listening on http://${hostname}:${port} (node ${process.version})`)
 })
 const stop = () => server.close(() => process.exit(0))
