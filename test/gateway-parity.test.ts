@@ -233,11 +233,13 @@ describe('from an attacker\'s review of the gateway', () => {
       'X-Forwarded-Access-Token': 'x', 'Remote-User': 'the-ceo', 'Remote-Groups': 'admins', 'Remote-Email': 'ceo@example.com', 'Remote-Name': 'CEO', X_Remote_User: 'the-ceo',
       // Traefik's original URI and method, Envoy's client certificate: proxies' words too.
       'X-Forwarded-Uri': '/admin', 'X-Forwarded-Method': 'DELETE', X_Forwarded_Client_Cert: 'Hash=x;Subject="CN=admin"',
+      // nginx's original URI and method; Kubernetes' authenticating-proxy headers.
+      'X-Original-URI': '/admin', X_Original_Method: 'DELETE', 'X-Remote-Group': 'system:masters', 'X-Remote-Extra-Scopes': 'all',
     })
     expect(res.status).toBe(200)
     const got = upstream.last()!.headers
     const names = Object.keys(got).map((h) => h.toLowerCase().replaceAll('_', '-'))
-    expect(names.filter((h) => /^(x-forwarded-|x-real-ip|x-original-url|x-http-method-override|remote-|x-remote-)/.test(h)).sort()).toEqual(['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto'])
+    expect(names.filter((h) => /^(x-forwarded-|x-real-ip|x-original-|x-http-method-override|remote-|x-remote-)/.test(h)).sort()).toEqual(['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto'])
     expect(got['x-forwarded-for']).toMatch(/^6\.6\.6\.6, [\d.:a-f]+$/)
     expect(got['x-forwarded-proto']).toBe('http')
   })

@@ -220,6 +220,33 @@ describe('the gateway', () => {
   })
 })
 
+describe('a path with a final slash or without', () => {
+  // Both spellings must pass the rules of both: Express serves /reports/ as /reports (so /reports/
+  // must not get past /reports' groups), while Go's ServeMux or Flask serve two resources (so a
+  // public /api must not open /api/, which /api/* closes). Found by two attacker's reviews.
+  const SLASH_ROUTES = JSON.stringify([
+    { path: '/api', auth: 'none' },
+    { path: '/api/*', groups: ['admins'] },
+    { path: '/reports', groups: ['admins'] },
+    { path: '/docs', auth: 'none' },
+  ])
+  it.each([
+    ['/api', 'none', 200],
+    ['/api/', 'none', 401],
+    ['/api/', 'user', 403],
+    ['/reports', 'user', 403],
+    ['/reports/', 'user', 403],
+    ['/REPORTS/', 'user', 403],
+    ['/docs', 'none', 200],
+    ['/docs/', 'none', 401],
+    ['/docs/', 'user', 200],
+  ] as const)('%s with %s token: %i', async (path, who, status) => {
+    const { app: slashApp } = testApp({ UPSTREAM_URL: upstream.url, ROUTES: SLASH_ROUTES }, { upstream: nodeUpstream })
+    const res = await slashApp.request(path, { headers: who === 'user' ? bearer(token) : {} })
+    expect(res.status).toBe(status)
+  })
+})
+
 describe('forward auth at /auth/verify', () => {
   const verify = (headers: Record<string, string>, init: RequestInit = {}) => app.request('/auth/verify', { ...init, headers })
 

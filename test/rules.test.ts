@@ -2,7 +2,7 @@
 // proxy), and the one line that stops the service at start for each mistake in them.
 import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../src/config'
-import { matchRule, parseRoutes, type Rule } from '../src/gateway/rules'
+import { matchRule, parseRoutes, slashTwin, type Rule } from '../src/gateway/rules'
 import { refusalOf, testEnv } from './support/harness'
 
 const refusal = (value: unknown) => refusalOf(parseRoutes, value)
@@ -68,20 +68,27 @@ describe('which rule a request meets', () => {
     expect(rule('GET', '/publicity')).toBe(-1)
   })
 
-  it('matches an exact rule only at its path, without case, and with or without a final slash', () => {
+  it('matches an exact rule only at its path, without case', () => {
     expect(rule('GET', '/reports')).toBe(2)
     expect(rule('GET', '/REPORTS')).toBe(2)
-    // Express (by default), Django and Rails serve /reports/ as /reports: the rule for one is the
-    // rule for both. An attacker's review got an admins-only exact path with a slash added.
-    expect(rule('GET', '/reports/')).toBe(2)
-    expect(rule('GET', '/Reports/')).toBe(2)
+    expect(rule('GET', '/reports/')).toBe(-1)
     expect(rule('GET', '/reports/x')).toBe(-1)
-    expect(rule('GET', '/reportsx')).toBe(-1)
+  })
+
+  it('names the exact rule of a path\'s other spelling, with a final slash or without, which the request must pass too', () => {
+    // An attacker's review got an admins-only /reports with /reports/, which Express serves as /reports.
+    expect(slashTwin(rules, 'GET', '/reports/')).toBe(rules[2])
+    expect(slashTwin(rules, 'GET', '/Reports/')).toBe(rules[2])
+    expect(slashTwin(rules, 'HEAD', '/reports/')).toBe(rules[2])
+    expect(slashTwin(rules, 'POST', '/reports/')).toBeUndefined()
+    expect(slashTwin(rules, 'GET', '/reports')).toBeUndefined()
+    expect(slashTwin(rules, 'GET', '/reports/x/')).toBeUndefined()
+    // Never a prefix rule: /public/* covers /public and /public/ already.
+    expect(slashTwin(rules, 'GET', '/public/')).toBeUndefined()
     const slashed = parseRoutes('[{"path":"/a/b/","groups":["admins"]},{"path":"/","auth":"none"}]')
-    expect(matchRule(slashed, 'GET', '/a/b')).toBe(slashed[0])
-    expect(matchRule(slashed, 'GET', '/a/b/')).toBe(slashed[0])
-    expect(matchRule(slashed, 'GET', '/a')).toEqual({ path: '/*', auth: 'user', groups: [] })
-    expect(matchRule(slashed, 'GET', '/')).toBe(slashed[1])
+    expect(slashTwin(slashed, 'GET', '/a/b')).toBe(slashed[0])
+    expect(slashTwin(slashed, 'GET', '/a/b/')).toBeUndefined()
+    expect(slashTwin(slashed, 'GET', '/')).toBeUndefined()
   })
 
   it('takes the first rule whose methods match; a rule for GET covers HEAD, never the other way', () => {

@@ -8,15 +8,16 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encod
 // rule let through be routed by the upstream as another path or method (IIS and Symfony read
 // X-Original-URL; many frameworks honour X-HTTP-Method-Override).
 const CLIENT_CLAIMS = [
-  'forwarded', 'x-real-ip', 'true-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'x-original-url', 'x-rewrite-url',
-  'x-http-method-override', 'x-http-method', 'x-method-override', 'host', 'x-remote-user',
+  'forwarded', 'x-real-ip', 'true-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'x-rewrite-url',
+  'x-http-method-override', 'x-http-method', 'x-method-override', 'host',
 ]
 // And every header named so: X-Auth-Request-* (only the service says who the user is); every
 // X-Forwarded-* (only proxies set them: the gateway sets For, with the client's chain carried on,
 // Proto and Host; others tell the user, the URI, the method or a client certificate, as
-// oauth2-proxy's X-Forwarded-User, Traefik's X-Forwarded-Uri or Envoy's -Client-Cert do); and
-// Remote-* (Authelia's and Authentik's identity).
-const claimed = (name: string) => name.startsWith('x-auth-request-') || name.startsWith('x-forwarded-') || name.startsWith('remote-')
+// oauth2-proxy's X-Forwarded-User, Traefik's X-Forwarded-Uri or Envoy's -Client-Cert do); every
+// X-Original-* (nginx's URI and method, IIS's and Symfony's X-Original-URL); and Remote-* and
+// X-Remote-* (Authelia's and Authentik's identity, Kubernetes' X-Remote-User and -Group).
+const CLAIMED = /^(x-auth-request|x-forwarded|x-original|x-remote|remote)-/
 
 // Both, for one lookup per request header.
 const NEVER_FORWARDED = new Set([...HOP_BY_HOP, ...CLIENT_CLAIMS])
@@ -60,7 +61,7 @@ function forwardable(headers: Headers, named: string[]): Headers {
   const out = new Headers(headers)
   for (const name of headers.keys()) {
     const read = name.includes('_') ? name.replaceAll('_', '-') : name
-    if (NEVER_FORWARDED.has(read) || named.includes(name) || claimed(read)) out.delete(name)
+    if (NEVER_FORWARDED.has(read) || named.includes(name) || CLAIMED.test(read)) out.delete(name)
   }
   return out
 }

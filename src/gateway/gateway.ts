@@ -6,7 +6,7 @@ import { reply, setHeader } from '../http/respond'
 import type { Principal } from '../tokens/principal'
 import { forward, IDENTITY_HEADERS, identityHeaders } from './forward'
 import { normalizePath } from './path'
-import { matchRule } from './rules'
+import { matchRule, slashTwin } from './rules'
 
 /**
  * The gateway: a request that no route of the service answers is checked against ROUTES and
@@ -23,10 +23,12 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
     const n = normalizePath(rawPath)
     if ('refused' in n) throw new ApiError('invalid_request', `The request path is refused: ${n.refused}.`)
     const rule = matchRule(routes, method, n.path)
-    if (rule.auth === 'none') return { path: n.path }
+    const twin = slashTwin(routes, method, n.path)
+    const both = twin ? [rule, twin] : [rule]
+    if (both.every((r) => r.auth === 'none')) return { path: n.path }
     const { principal } = await check(c)
     // RFC 6750 §3.1: a valid token without the rights the resource needs.
-    if (rule.groups.length && !rule.groups.some((g) => principal.groups.includes(g))) {
+    if (both.some((r) => r.groups.length && !r.groups.some((g) => principal.groups.includes(g)))) {
       throw new ApiError('insufficient_scope', 'The signed-in user is in none of the groups this path needs.', {
         headers: { 'WWW-Authenticate': `Bearer realm="${realm}", error="insufficient_scope"` },
       })

@@ -47,27 +47,33 @@ export function parseRoutes(text: string | undefined): Rule[] {
 // A request that matches no rule needs a signed-in user (deny by default).
 const DEFAULT: Rule = { path: '/*', auth: 'user', groups: [] }
 
-// A path without its final '/' (but '/' itself): Express (by default), Django and Rails serve
-// /x/ as /x, so an exact rule for one must be the rule for the other, or /x/ would pass by it.
-const unslashed = (p: string) => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p)
+// A rule for GET covers HEAD too, which every server answers with the GET handler.
+const fits = (r: Rule, method: string) => !r.methods || r.methods.includes(method) || (method === 'HEAD' && r.methods.includes('GET'))
 
-/**
- * The first rule whose path and methods match, or the default. Paths are compared without case,
- * and an exact path with or without a final '/'.
- */
+/** The first rule whose path and methods match (paths compared without case), or the default. */
 export function matchRule(rules: readonly Rule[], method: string, path: string): Rule {
   const p = path.toLowerCase()
-  const exact = unslashed(p)
   for (const r of rules) {
-    // A rule for GET covers HEAD too, which every server answers with the GET handler.
-    if (r.methods && !r.methods.includes(method) && !(method === 'HEAD' && r.methods.includes('GET'))) continue
+    if (!fits(r, method)) continue
     if (r.path.endsWith('/*')) {
       const prefix = r.path.slice(0, -2)
       // A root prefix ('/*', prefix '') covers every path: each starts with '/'.
       if (p === prefix || p.startsWith(`${prefix}/`)) return r
-    } else if (exact === unslashed(r.path)) {
+    } else if (p === r.path) {
       return r
     }
   }
   return DEFAULT
+}
+
+/**
+ * The exact rule for the path's other spelling, with a final '/' or without, if there is one. A
+ * request must pass it too: Express (by default), Django and Rails serve /x/ as /x, so /x/ must
+ * not get past a rule for /x; Go's ServeMux or Flask serve two resources, so a public /x must not
+ * open /x/, which another rule may close.
+ */
+export function slashTwin(rules: readonly Rule[], method: string, path: string): Rule | undefined {
+  const p = path.toLowerCase()
+  const other = p.endsWith('/') ? p.slice(0, -1) : `${p}/`
+  return rules.find((r) => r.path === other && fits(r, method))
 }
