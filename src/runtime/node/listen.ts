@@ -39,8 +39,9 @@ export function appFromEnv(env: Record<string, string | undefined>, runtime: Pic
 }
 
 /**
- * The answer to a request that Node or Bun can make no URL of, before the app sees it: no Host
- * header, or one that is no host (RFC 9112 §3.2: 400), or (Node) a request target that is none.
+ * The answer to a request that Node or Bun can make no URL of, before the app sees it: a Host
+ * header that is no host (RFC 9112 §3.2: 400), none at all (Bun, which does not say whether the
+ * request was HTTP/1.0), or (Node) a request target that is no path.
  * API.md's error with the API's headers; like the adapters' own answers to malformed requests,
  * without a log line. `server`: the app failed at once (hono's fetch answers its own errors).
  */
