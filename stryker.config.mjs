@@ -25,6 +25,7 @@ export default {
     'src/gateway/path.ts',
     'src/gateway/rules.ts',
     'src/gateway/forward.ts',
+    'src/gateway/gateway.ts',
     'src/encoding.ts',
     'src/http/validate.ts',
   ],

@@ -352,6 +352,51 @@ describe('forward auth, from an attacker\'s review', () => {
   })
 })
 
+// Found by a forced mutation run of gateway.ts (its first): answers and URIs no test pinned.
+describe('forward auth, exactly', () => {
+  const verify = (headers: Record<string, string>) => app.request('/auth/verify', { headers })
+  const answer = async (headers: Record<string, string>) => {
+    const res = await verify(headers)
+    return [res.status, await res.json()]
+  }
+
+  it.each([
+    [{}, 'X-Forwarded-Uri or X-Original-URI must name the original request.'],
+    [{ 'X-Original-URI': '/public/x', 'X-Original-Method': 'G T' }, 'The original method is not one.'],
+    [{ 'X-Original-URI': '/public/x#y' }, 'The original URI holds a fragment.'],
+    [{ 'X-Original-URI': '/public/x', 'X-Forwarded-Uri': '/public/y' }, 'The forwarded and original request headers disagree.'],
+  ])('says why it refuses %j', async (headers, description) => {
+    expect(await answer(headers)).toEqual([400, { error: 'invalid_request', error_description: description }])
+  })
+
+  it('answers a public path with status ok and the four identity headers, empty', async () => {
+    const res = await verify({ 'X-Forwarded-Uri': '/public/x' })
+    expect([res.status, await res.json()]).toEqual([200, { status: 'ok' }])
+    for (const name of ['X-Auth-Request-User', 'X-Auth-Request-Email', 'X-Auth-Request-Preferred-Username', 'X-Auth-Request-Groups']) expect(res.headers.get(name)).toBe('')
+  })
+
+  it('reads an absolute URI (http or https, any case) as its path, and one without a path as /', async () => {
+    for (const uri of ['http://gw.example/public/x', 'HTTPS://gw.example:8443/public/x?y=1', 'https://gw.example/public']) {
+      expect((await verify({ 'X-Forwarded-Uri': uri })).status, uri).toBe(200)
+    }
+    expect((await verify({ 'X-Forwarded-Uri': 'http://gw.example/admin/x' })).status).toBe(401)
+    // The root, which no public rule names: a user is needed, and the path is not refused.
+    expect((await verify({ 'X-Forwarded-Uri': 'http://gw.example' })).status).toBe(401)
+    expect((await verify({ 'X-Forwarded-Uri': 'http://gw.example?x=1' })).status).toBe(401)
+  })
+
+  it('says which groups a path needs: a user in none of them gets 403, a user in one of them is let in', async () => {
+    const res = await verify({ ...bearer(token), 'X-Forwarded-Uri': '/admin/x' })
+    expect(await res.json()).toEqual({ error: 'insufficient_scope', error_description: 'The signed-in user is in none of the groups this path needs.' })
+    const anyOf = testApp({ UPSTREAM_URL: upstream.url, ROUTES: JSON.stringify([{ path: '/ops/*', groups: ['nobody-has-this', 'admins'] }]) }, { upstream: nodeUpstream }).app
+    const admin = await confirmedUser(anyOf)
+    await emulatorCall(cognito().endpoint, 'CreateGroup', { GroupName: 'admins', UserPoolId: cognito().userPoolId }).catch(() => undefined)
+    await emulatorCall(cognito().endpoint, 'AdminAddUserToGroup', { GroupName: 'admins', UserPoolId: cognito().userPoolId, Username: admin.email })
+    const adminToken = (await signIn(anyOf, admin)).access_token
+    expect((await anyOf.request('/auth/verify', { headers: { ...bearer(adminToken), 'X-Forwarded-Uri': '/ops/x' } })).status).toBe(200)
+  })
+})
+
 describe('the gateway, from a second attacker\'s review', () => {
   it('logs every request it refuses, whatever the method: a prober leaves a line per try', async () => {
     const lines: Record<string, unknown>[] = []

@@ -74,9 +74,11 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
       if (!/^[A-Z]+$/.test(method)) throw new ApiError('invalid_request', 'The original method is not one.')
       // A request target never holds a fragment: refused, not cut off (an upstream could read past it).
       if (uri.includes('#')) throw new ApiError('invalid_request', 'The original URI holds a fragment.')
-      // An absolute URI (some proxies send one) is reduced to its path; the query plays no part in rules.
-      const path = /^https?:\/\//i.test(uri) ? uri.replace(/^https?:\/\/[^/?#]*/i, '') || '/' : uri
-      const { principal } = await admit(c, method, path.split('?', 1)[0]!)
+      // An absolute URI (some proxies send one) is reduced to its path: its scheme and authority
+      // become a "/" (the root when its path is empty, RFC 3986 §6.2.3; "//x" is normalized to
+      // "/x"). The query plays no part in rules.
+      const path = uri.replace(/^https?:\/\/[^/?#]*/i, '/').split('?', 1)[0]!
+      const { principal } = await admit(c, method, path)
       // All four, empty when there is nothing to say: a proxy that copies them then overwrites what
       // the client sent (Caddy 2.6 copies a missing one as the text of its placeholder).
       const identity = principal ? identityHeaders(principal) : {}
