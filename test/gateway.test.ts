@@ -247,6 +247,19 @@ describe('a path with a final slash or without', () => {
   })
 })
 
+describe('a request the gateway cannot forward as it is', () => {
+  // As the Node and Bun entries get them (gateway-parity.test.ts sends them over HTTP): two Host
+  // headers, joined, would reach the upstream as X-Forwarded-Host; two lengths ("3, 3") on Bun.
+  it.each([
+    [{ Host: 'a.example, b.example' }],
+    [{ 'Content-Length': '3, 3' }],
+  ])('answers %j with 400, forwarding nothing', async (headers) => {
+    let res!: Response
+    expect(await reached(async () => (res = await app.request('http://gw.example/public/x', { headers })))).toBe(0)
+    expect([res.status, await res.json()]).toEqual([400, { error: 'invalid_request', error_description: "The request's Host, target or length is malformed." }])
+  })
+})
+
 describe('forward auth at /auth/verify', () => {
   const verify = (headers: Record<string, string>, init: RequestInit = {}) => app.request('/auth/verify', { ...init, headers })
 
@@ -383,6 +396,10 @@ describe('forward auth, exactly', () => {
     // The root, which no public rule names: a user is needed, and the path is not refused.
     expect((await verify({ 'X-Forwarded-Uri': 'http://gw.example' })).status).toBe(401)
     expect((await verify({ 'X-Forwarded-Uri': 'http://gw.example?x=1' })).status).toBe(401)
+  })
+
+  it('reads only a URI that starts with a scheme as absolute: /x/http://h/../public/y is /x/http:/public/y, which needs a user', async () => {
+    expect((await verify({ 'X-Forwarded-Uri': '/x/http://h/../public/y' })).status).toBe(401)
   })
 
   it('says which groups a path needs: a user in none of them gets 403, a user in one of them is let in', async () => {
