@@ -251,11 +251,11 @@ describe('a request the gateway cannot forward as it is', () => {
   // As the Node and Bun entries get them (gateway-parity.test.ts sends them over HTTP): two Host
   // headers, joined, would reach the upstream as X-Forwarded-Host; two lengths ("3, 3") on Bun.
   it.each([
-    [{ Host: 'a.example, b.example' }],
-    [{ 'Content-Length': '3, 3' }],
-  ])('answers %j with 400, forwarding nothing', async (headers) => {
+    ['GET', { Host: 'a.example, b.example' }],
+    ['DELETE', { 'Content-Length': '3, 3' }],
+  ])('answers a %s with %j with 400, forwarding nothing', async (method, headers) => {
     let res!: Response
-    expect(await reached(async () => (res = await app.request('http://gw.example/public/x', { headers })))).toBe(0)
+    expect(await reached(async () => (res = await app.request('http://gw.example/public/x', { method, headers })))).toBe(0)
     expect([res.status, await res.json()]).toEqual([400, { error: 'invalid_request', error_description: "The request's Host, target or length is malformed." }])
   })
 })

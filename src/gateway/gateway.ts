@@ -44,8 +44,9 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
     async proxy(c: Context<AppEnv>): Promise<Response> {
       const url = parsedUrl(c.req.url)
       // RFC 9112 §3.2: one Host. Two reach the app joined ("a, b"), and would reach the upstream so;
-      // as would two lengths on Bun ("3, 3", RFC 9110 §8.6), which Node's parser refuses itself.
-      if (c.req.header('host')?.includes(',') || c.req.header('content-length')?.includes(',')) throw new ApiError('invalid_request', MALFORMED)
+      // as would two lengths on Bun ("3, 3", RFC 9110 §8.6; Node's parser refuses them itself).
+      // A GET's length is never forwarded (forward.ts): not read then.
+      if (c.req.header('host')?.includes(',') || (c.req.method !== 'GET' && c.req.header('content-length')?.includes(','))) throw new ApiError('invalid_request', MALFORMED)
       const { path, principal } = await admit(c, c.req.method, url.pathname)
       return forward(deps.upstream!, c.req.raw, {
         // A service binding takes any URL; its host is the original one.
