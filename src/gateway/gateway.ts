@@ -89,7 +89,8 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
   }
 }
 
-const MALFORMED = "The request's Host, target or length is malformed."
+/** Said of a request whose Host, target or length no server should take (also by the Node and Bun entries). */
+export const MALFORMED = "The request's Host, target or length is malformed."
 
 /** The request's URL; Bun hands over one that no parser takes for a Host such as `[::1`. */
 function parsedUrl(url: string): URL {

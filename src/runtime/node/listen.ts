@@ -1,5 +1,6 @@
 import { createApp, createDeps } from '../../app'
 import { ConfigError, parseConfig } from '../../config'
+import { MALFORMED } from '../../gateway/gateway'
 import type { ErrorBody } from '../../http/errors'
 import { API_HEADERS } from '../../http/respond'
 import type { Deps } from '../../env'
@@ -48,6 +49,6 @@ export function appFromEnv(env: Record<string, string | undefined>, runtime: Pic
 export function unreadableAnswer(server = false): Response {
   const body: ErrorBody = server
     ? { error: 'server_error', error_description: 'Something went wrong on our side.' }
-    : { error: 'invalid_request', error_description: "The request's Host, target or length is malformed." }
+    : { error: 'invalid_request', error_description: MALFORMED }
   return new Response(JSON.stringify(body), { status: server ? 500 : 400, headers: { ...API_HEADERS, 'content-type': 'application/json', connection: 'close' } })
 }
