@@ -2,6 +2,7 @@ import * as z from 'zod/mini'
 import * as responses from './responses'
 import * as requests from './schemas'
 
+requests.describeRequests()
 const s = { ...requests, ...responses }
 
 type Route = {

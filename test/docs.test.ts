@@ -47,6 +47,17 @@ describe('OpenAPI document', () => {
     // An $id or $schema inside a component would make Swagger UI resolve references against it.
     expect(JSON.stringify(doc.components.schemas)).not.toMatch(/"\$id"|"\$schema"/)
   })
+  it('gives every request field a value Swagger UI can pre-fill (describeRequests, kept out of the Worker)', async () => {
+    type Field = { example?: unknown; enum?: unknown; properties?: Record<string, Field> }
+    const { schemas } = (await document()).components
+    const requests = Object.entries(schemas as Record<string, Field>).filter(([id]) => /Request$|Form$/.test(id))
+    expect(requests.length).toBe(11)
+    const bare = (fields: Record<string, Field>, where: string): string[] =>
+      Object.entries(fields).flatMap(([name, f]) =>
+        f.properties ? bare(f.properties, `${where}.${name}`) : f.example === undefined && !f.enum ? [`${where}.${name}`] : [])
+    expect(requests.flatMap(([id, s]) => bare(s.properties!, id))).toEqual([])
+    expect(schemas.SignUpRequest).toMatchObject({ properties: { email: { example: 'alice@example.com', description: 'Also the Cognito username' } } })
+  })
 })
 
 describe('Swagger UI', () => {
