@@ -1,3 +1,4 @@
+import type { Context, Next } from 'hono'
 import { Hono } from './http/hono'
 import { bodyLimit } from 'hono/body-limit'
 import { createMiddleware } from 'hono/factory'
@@ -85,9 +86,21 @@ export function createApp(deps: Deps) {
     const length = c.req.header('Content-Length')
     // Anything but one plain number (no length, chunked, "100, 100") goes the counting way.
     const declared = length === undefined || c.req.header('Transfer-Encoding') !== undefined ? NaN : Number(length)
-    if (!Number.isSafeInteger(declared)) return countBytes(c, next)
+    if (!Number.isSafeInteger(declared)) return countWhole(c, next)
     return declared > MAX_BODY_BYTES ? tooLarge() : next()
   })
+  // bodyLimit reads such a body whole before the route runs. One that cannot be read (the client
+  // went away, or Node's parser found a chunk that is none) is the client's fault: 400, not an
+  // unhandled error; what the route throws afterwards passes as it is.
+  const countWhole = async (c: Context<AppEnv>, next: Next) => {
+    let read = false
+    try {
+      return await countBytes(c, () => ((read = true), next()))
+    } catch (err) {
+      if (read || err instanceof ApiError) throw err
+      throw new ApiError('invalid_request', 'The request body could not be read.', { cause: err })
+    }
+  }
   const sessions = createSessions(deps)
   const gateway = createGateway(deps)
   const limits = attemptLimits(deps, sessions)

@@ -79,7 +79,8 @@ describe.each<Runtime>(['node', 'bun', 'workers'])('on %s', (runtime) => {
 
   // RFC 9112 §3.2: 400 for a Host header that is no host. Bun hands the app a URL without its
   // origin then, and the app answered 404 (500 in the gateway); Node's adapter answered an empty
-  // 400 of its own. Both runtimes answer an HTTP/1.1 request without Host themselves (a bare 400).
+  // 400 of its own. Bun answers an HTTP/1.1 request without Host itself (a bare 400); Node's
+  // entry answers it (see the last block).
   // Not on workers: wrangler dev's local proxy answers these itself, before the Worker ("Internal
   // Server Error", or no answer without a Host); on Cloudflare a request reaches a Worker by its Host.
   const send = (head: string) =>
@@ -142,5 +143,64 @@ describe.each<Runtime>(['node', 'bun', 'workers'])('on %s', (runtime) => {
   it.skipIf(runtime === 'workers')('answers the next request after refusing a chunked body (skipped on workers: see above)', async () => {
     expect((await chunked(tooLarge)).status).toBe(413)
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200)
+  })
+})
+
+// Node's parser refuses some requests before any app runs. It answered them with a bare status
+// line; now with API.md's JSON and the API's headers (src/runtime/node/listen.ts). Node only: Bun
+// and wrangler dev answer what their parsers refuse themselves, before the app, and offer no hook.
+describe('Node, where its parser refuses a request', () => {
+  let server: Running
+  beforeAll(async () => {
+    server = await startRuntime('node', testEnv())
+  }, 90_000)
+  afterAll(() => server?.stop())
+
+  const raw = (text: string) =>
+    new Promise<{ status: string; head: string; body: string }>((resolve, reject) => {
+      let got = ''
+      const socket = connect(Number(new URL(server.baseUrl).port), '127.0.0.1', () => socket.write(text))
+      socket.on('data', (d) => (got += d))
+      socket.on('end', () => {
+        const [h, body] = got.split('\r\n\r\n')
+        resolve({ status: h!.split('\r\n')[0]!, head: h!.toLowerCase(), body: body! })
+      })
+      socket.on('error', reject)
+    })
+  const NOT_HTTP = { error: 'invalid_request', error_description: 'The request is not well-formed HTTP/1.1.' }
+
+  it.each([
+    ['two Content-Length headers', 'POST /signin HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc'],
+    ['a header name with a space', 'GET /health HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n'],
+    ['no request line', 'HELLO\r\n\r\n'],
+    ['a chunk size that is none', 'POST /signin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nzz\r\n'],
+  ])('answers %s with API.md\'s 400, its headers and a length, then closes', async (_, text) => {
+    const { status, head, body } = await raw(text)
+    expect(status).toBe('HTTP/1.1 400 Bad Request')
+    for (const [name, value] of Object.entries(API_HEADERS)) expect(head).toContain(`${name}: ${value}`.toLowerCase())
+    expect(head).toContain('content-type: application/json')
+    expect(head).toContain(`content-length: ${Buffer.byteLength(body)}`)
+    expect(JSON.parse(body)).toEqual(NOT_HTTP)
+  })
+
+  it('answers headers past 32 KiB with 431 and API.md\'s JSON', async () => {
+    const { status, body } = await raw(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`)
+    expect(status).toBe('HTTP/1.1 431 Request Header Fields Too Large')
+    expect(JSON.parse(body)).toEqual({ error: 'request_too_large', error_description: "The request's headers must be at most 32 KiB." })
+  })
+
+  it('answers an HTTP/1.1 request without Host with API.md\'s 400 (RFC 9112 §3.2), and still serves HTTP/1.0 without one', async () => {
+    const { status, head, body } = await raw('GET /health HTTP/1.1\r\nConnection: close\r\n\r\n')
+    expect(status).toBe('HTTP/1.1 400 Bad Request')
+    expect(head).toContain('x-frame-options: deny')
+    expect(JSON.parse(body)).toEqual({ error: 'invalid_request', error_description: "The request's Host, target or length is malformed." })
+    const old = await raw('GET /health HTTP/1.0\r\n\r\n')
+    expect([old.status, JSON.parse(old.body)]).toEqual(['HTTP/1.1 200 OK', { status: 'ok' }])
+  })
+
+  it('takes a chunked body it cannot read as the client\'s fault: a 400 in the log, no error line', async () => {
+    await raw('POST /signin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n5\r\nabcde\r\nzz\r\n')
+    await expect.poll(() => server.output()).toMatch(/"method":"POST","path":"\/signin","status":400/)
+    expect(server.output()).not.toContain('"level":"error"')
   })
 })

@@ -39,6 +39,9 @@ export function appFromEnv(env: Record<string, string | undefined>, runtime: Pic
   }
 }
 
+// An answer made before the app runs: the API's headers, and the connection closed after it.
+export const REFUSAL_HEADERS = { ...API_HEADERS, 'content-type': 'application/json', connection: 'close' }
+
 /**
  * The answer to a request that Node or Bun can make no URL of, before the app sees it: a Host
  * header that is no host (RFC 9112 §3.2: 400), none at all (Bun, which does not say whether the
@@ -50,5 +53,28 @@ export function unreadableAnswer(server = false): Response {
   const body: ErrorBody = server
     ? { error: 'server_error', error_description: 'Something went wrong on our side.' }
     : { error: 'invalid_request', error_description: MALFORMED }
-  return new Response(JSON.stringify(body), { status: server ? 500 : 400, headers: { ...API_HEADERS, 'content-type': 'application/json', connection: 'close' } })
+  return new Response(JSON.stringify(body), { status: server ? 500 : 400, headers: REFUSAL_HEADERS })
 }
+
+/**
+ * Node's own refusals, as API.md's JSON rather than its bare status line: what its parser takes
+ * for no HTTP (two lengths, a bad header, a bad chunk), headers past `maxHeaderSize`, a request
+ * that did not arrive in time. Written on the socket, since no response object exists yet.
+ */
+export function parserRefusal(err: Error & { code?: string }, socket: { writable: boolean; end(text: string): void; destroy(): void }): void {
+  // A client gone or a response under way: nothing can be said any more.
+  if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy()
+  const [status, body]: [string, ErrorBody] =
+    err.code === 'HPE_HEADER_OVERFLOW' ? ['431 Request Header Fields Too Large', { error: 'request_too_large', error_description: `The request's headers must be at most ${MAX_HEADER_BYTES / 1024} KiB.` }]
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? ['408 Request Timeout', { error: 'invalid_request', error_description: 'The request did not arrive in time.' }]
+    : ['400 Bad Request', { error: 'invalid_request', error_description: NOT_HTTP }]
+  const text = JSON.stringify(body)
+  const headers = Object.entries({ ...REFUSAL_HEADERS, 'content-length': String(new TextEncoder().encode(text).length) })
+  socket.end(`HTTP/1.1 ${status}\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${text}`)
+}
+
+/** Said of a request Node's parser refuses. */
+export const NOT_HTTP = 'The request is not well-formed HTTP/1.1.'
+
+/** Headers up to this size reach the app, which refuses an oversized token itself (401), as on Workers. */
+export const MAX_HEADER_BYTES = 32 * 1024
