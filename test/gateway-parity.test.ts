@@ -267,6 +267,20 @@ describe('from an attacker\'s review of the gateway', () => {
     expect(upstream.received.length).toBe(before)
   })
 
+  // Node's parser may refuse a pipelined request while the answer before it still streams. Its
+  // own handler wrote its 400 in place of that answer; the Node entry's refusal
+  // (src/runtime/node/listen.ts) waits for the answer to end whole, then follows it.
+  it('on node, a refused request pipelined behind a streaming answer is answered after it, which arrives whole', async () => {
+    const got = await rawSend(servers.node!.baseUrl, 'GET /public/stream HTTP/1.1\r\nHost: x\r\n\r\nHELLO\r\n\r\n')
+    expect(got.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 400'])
+    const [first, refusal] = got.split(/(?=HTTP\/1\.1 400)/)
+    // Ten chunks of 1000 bytes (i, i, …), sent chunked, and the last chunk.
+    const body = first!.slice(first!.indexOf('\r\n\r\n') + 4)
+    for (let i = 0; i < 10; i++) expect(body).toContain(String.fromCharCode(i).repeat(1000))
+    expect(body.endsWith('0\r\n\r\n')).toBe(true)
+    expect(JSON.parse(refusal!.split('\r\n\r\n')[1]!)).toEqual({ error: 'invalid_request', error_description: 'The request is not well-formed HTTP/1.1.' })
+  })
+
   // RFC 9110 §8.6 lets a server take "3, 3" as 3 or refuse it; Node's parser refuses it, Bun took
   // it and the gateway passed "3, 3" on (its fetch failed: 502). Now 400 on both.
   it.each(['node', 'bun'] as const)('on %s, a request with two Content-Length headers gets 400 and reaches no upstream', async (runtime) => {

@@ -4,6 +4,8 @@ import { MALFORMED } from '../../gateway/gateway'
 import type { ErrorBody } from '../../http/errors'
 import { API_HEADERS } from '../../http/respond'
 import type { Deps } from '../../env'
+import type { ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { builtDocsPage, builtOpenApi, fileDocsAssets } from './docs-assets'
 import { batchedStdoutLog } from './log'
 import { redisStores } from './redis'
@@ -61,16 +63,24 @@ export function unreadableAnswer(server = false): Response {
  * for no HTTP (two lengths, a bad header, a bad chunk), headers past `maxHeaderSize`, a request
  * that did not arrive in time. Written on the socket, since no response object exists yet.
  */
-export function parserRefusal(err: Error & { code?: string }, socket: { writable: boolean; end(text: string): void; destroy(): void }): void {
+export function parserRefusal(err: Error & { code?: string }, socket: Duplex): void {
   // A client gone or a response under way: nothing can be said any more.
-  if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy()
+  if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy()
   const [status, body]: [string, ErrorBody] =
     err.code === 'HPE_HEADER_OVERFLOW' ? ['431 Request Header Fields Too Large', { error: 'request_too_large', error_description: `The request's headers must be at most ${MAX_HEADER_BYTES / 1024} KiB.` }]
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? ['408 Request Timeout', { error: 'invalid_request', error_description: 'The request did not arrive in time.' }]
     : ['400 Bad Request', { error: 'invalid_request', error_description: NOT_HTTP }]
   const text = JSON.stringify(body)
   const headers = Object.entries({ ...REFUSAL_HEADERS, 'content-length': String(new TextEncoder().encode(text).length) })
-  socket.end(`HTTP/1.1 ${status}\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${text}`)
+  const refusal = `HTTP/1.1 ${status}\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${text}`
+  // The answer under way on this connection, if any (Node keeps it in _httpMessage, in no API).
+  const before = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage
+  if (!before || before.writableFinished) return void socket.end(refusal)
+  // Its own request's body is what failed: the refusal answers that request, if nothing has yet.
+  if (!before.req.complete) return void (before.headersSent ? socket.destroy() : socket.end(refusal))
+  // A whole request pipelined before the refused one: its answer goes first, whole (Node's own
+  // handler wrote over it, or in its place).
+  before.once('close', () => (socket.writable && before.writableFinished ? socket.end(refusal) : socket.destroy()))
 }
 
 /** Said of a request Node's parser refuses. */
