@@ -179,6 +179,8 @@ function toClientError(err: Error, deps: Deps, requestId: string | undefined): A
     deps.log({ level: 'error', request_id: requestId, msg: err.message })
     return new ApiError('upstream_error', 'A store the service depends on could not be reached.', { cause: err })
   }
+  // The client's fault, and no one left to answer: logged as the 400 it is, never as an outage.
+  if (err instanceof UpstreamFailed && err.kind === 'client_gone') return new ApiError('invalid_request', 'The request body could not be read.', { cause: err })
   if (err instanceof UpstreamFailed) {
     deps.log({ level: 'error', request_id: requestId, msg: err.message })
     return err.kind === 'timeout'

@@ -207,6 +207,16 @@ describe('from an attacker\'s review of the gateway', () => {
     // (Not asserted for a chunked body on Workers: see the skipped test below.)
     const uploads = upstream.received.slice(before).filter((r) => r.url === '/orders/upload' && !(runtime === 'workers' && r.headers['transfer-encoding']))
     for (const r of uploads) expect({ framing: r.headers['transfer-encoding'] ?? r.headers['content-length'], bytes: r.bytes, aborted: r.aborted }).toMatchObject({ aborted: true })
+    // The client's fault: logged as a 400, never as "upstream unreachable" at error level (a 502
+    // and an error line that anyone could raise at will, and that blamed the upstream). Not on
+    // workers: under wrangler dev the Worker's request.signal never says its client went away
+    // (not with the enable_request_signal flag either), so it logs what it saw, the upstream's
+    // fetch failing: an error line and a 502 for the Content-Length upload.
+    if (runtime === 'workers') return
+    const lines = servers[runtime]!.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+    const ids = new Set(lines.filter((l) => l.path === '/orders/upload' && l.method === 'PUT').map((l) => l.request_id))
+    const seen = lines.filter((l) => ids.has(l.request_id)).map((l) => (l.level === 'error' ? `error: ${l.msg}` : l.status))
+    expect(seen).toEqual([400, 400])
   })
 
   // wrangler dev ends the body of a chunked request whose client went away as if it were complete:

@@ -215,6 +215,21 @@ describe('the gateway', () => {
     expect(await res.json()).toEqual({ error: 'upstream_error', error_description: 'The protected API could not be reached.' })
   })
 
+  it('takes a forward that fails because its client went away as the client\'s 400, with no error line', async () => {
+    const logged: Record<string, unknown>[] = []
+    const open = JSON.stringify([{ path: '/*', auth: 'none' }])
+    const gone = testApp({ UPSTREAM_URL: `http://127.0.0.1:${await freePort()}`, ROUTES: open }, { upstream: nodeUpstream, log: (l) => logged.push(l) }).app
+    const client = new AbortController()
+    client.abort()
+    const res = await gone.request('/public/x', { method: 'PUT', body: 'abc', signal: client.signal })
+    expect([res.status, await res.json()]).toEqual([400, { error: 'invalid_request', error_description: 'The request body could not be read.' }])
+    expect(logged.map((l) => l.level)).toEqual(['info'])
+    // The same failure with the client still there is the upstream's: 502, and an error line.
+    logged.length = 0
+    expect((await gone.request('/public/x', { method: 'PUT', body: 'abc' })).status).toBe(502)
+    expect(logged.map((l) => l.level)).toEqual(['error', 'info'])
+  })
+
   it('keeps the service\'s own paths: a wrong method there is 405, not forwarded', async () => {
     expect(await reached(async () => expect((await app.request('/signin')).status).toBe(405))).toBe(0)
   })

@@ -87,10 +87,10 @@ export function identityHeaders(p: Principal): Partial<Record<(typeof IDENTITY_H
  */
 export type Upstream = (url: string, init: RequestInit) => Promise<Response>
 
-/** Why a forward failed: no answer in time, or none at all. */
+/** Why a forward failed: no answer in time, none at all, or the client went away while sending its body. */
 export class UpstreamFailed extends Error {
   override name = 'UpstreamFailed'
-  constructor(readonly kind: 'timeout' | 'unreachable', options?: { cause?: unknown }) {
+  constructor(readonly kind: 'timeout' | 'unreachable' | 'client_gone', options?: { cause?: unknown }) {
     super(`upstream ${kind}`, options)
   }
 }
@@ -137,7 +137,9 @@ export async function forward(
       ...(hasBody ? { duplex: 'half' } : {}),
     } as RequestInit)
   } catch (cause) {
-    throw new UpstreamFailed(signal.aborted ? 'timeout' : 'unreachable', { cause })
+    // An upload the client abandoned halfway fails the fetch too: its fault, not the upstream's.
+    // (The runtimes abort the request's signal when its client goes; read only on this path.)
+    throw new UpstreamFailed(signal.aborted ? 'timeout' : request.signal?.aborted ? 'client_gone' : 'unreachable', { cause })
   } finally {
     clear()
   }
