@@ -8,6 +8,19 @@ import { codeFor, newCreds, testEnv } from './support/harness'
 import { startRuntime, type Running } from './support/runtime'
 import { API_HEADERS, DOCUMENT_HEADERS } from '../src/http/respond'
 
+/** Sends these bytes on a new connection; answers the first answer's status line, its head (lower-cased) and the rest, once the server closes. */
+const exchange = (baseUrl: string, bytes: string) =>
+  new Promise<{ status: string; head: string; body: string }>((resolve, reject) => {
+    let got = ''
+    const socket = connect(Number(new URL(baseUrl).port), '127.0.0.1', () => socket.write(bytes))
+    socket.on('data', (d) => (got += d))
+    socket.on('end', () => {
+      const [h, body] = got.split('\r\n\r\n')
+      resolve({ status: h!.split('\r\n')[0]!, head: h!.toLowerCase(), body: body! })
+    })
+    socket.on('error', reject)
+  })
+
 describe.each<Runtime>(['node', 'bun', 'workers'])('on %s', (runtime) => {
   let server: Running
   beforeAll(async () => {
@@ -83,17 +96,7 @@ describe.each<Runtime>(['node', 'bun', 'workers'])('on %s', (runtime) => {
   // entry answers it (see the last block).
   // Not on workers: wrangler dev's local proxy answers these itself, before the Worker ("Internal
   // Server Error", or no answer without a Host); on Cloudflare a request reaches a Worker by its Host.
-  const send = (head: string) =>
-    new Promise<{ status: string; head: string; body: string }>((resolve, reject) => {
-      let got = ''
-      const socket = connect(Number(new URL(server.baseUrl).port), '127.0.0.1', () => socket.write(`${head}Connection: close\r\n\r\n`))
-      socket.on('data', (d) => (got += d))
-      socket.on('end', () => {
-        const [h, body] = got.split('\r\n\r\n')
-        resolve({ status: h!.split('\r\n')[0]!, head: h!.toLowerCase(), body: body! })
-      })
-      socket.on('error', reject)
-    })
+  const send = (head: string) => exchange(server.baseUrl, `${head}Connection: close\r\n\r\n`)
   const MALFORMED = { error: 'invalid_request', error_description: "The request's Host, target or length is malformed." }
 
   it.skipIf(runtime === 'workers').each(['a/b', 'a@b', '[::1'])('answers a request with Host: %s with API.md\'s 400 (skipped on workers: see above)', async (host) => {
@@ -156,17 +159,7 @@ describe('Node, where its parser refuses a request', () => {
   }, 90_000)
   afterAll(() => server?.stop())
 
-  const raw = (text: string) =>
-    new Promise<{ status: string; head: string; body: string }>((resolve, reject) => {
-      let got = ''
-      const socket = connect(Number(new URL(server.baseUrl).port), '127.0.0.1', () => socket.write(text))
-      socket.on('data', (d) => (got += d))
-      socket.on('end', () => {
-        const [h, body] = got.split('\r\n\r\n')
-        resolve({ status: h!.split('\r\n')[0]!, head: h!.toLowerCase(), body: body! })
-      })
-      socket.on('error', reject)
-    })
+  const raw = (text: string) => exchange(server.baseUrl, text)
   const NOT_HTTP = { error: 'invalid_request', error_description: 'The request is not well-formed HTTP/1.1.' }
 
   it.each([
