@@ -87,13 +87,21 @@ export function identityHeaders(p: Principal): Partial<Record<(typeof IDENTITY_H
  */
 export type Upstream = (url: string, init: RequestInit) => Promise<Response>
 
-/** Why a forward failed: no answer in time, none at all, or the client went away while sending its body. */
+/** Why a forward failed: no answer in time, none at all, or the request's body broke off (its client went away). */
 export class UpstreamFailed extends Error {
   override name = 'UpstreamFailed'
   constructor(readonly kind: 'timeout' | 'unreachable' | 'client_gone', options?: { cause?: unknown }) {
     super(`upstream ${kind}`, options)
   }
 }
+
+/**
+ * Whether a forward failed because the request's own body did: its client went away halfway
+ * through an upload. Its fault, not the upstream's. Fetch then fails with an AbortError (Bun's,
+ * and nodeUpstream's), and the runtime has aborted the request's signal (read only on this path).
+ * A client that hangs up on a request the upstream then fails does not make it its own fault.
+ */
+const bodyFailed = (request: Request, cause: unknown) => (cause as Error | undefined)?.name === 'AbortError' && request.signal?.aborted === true
 
 /**
  * Sends a request on to the upstream at `base` + `path` + the original query, as it came
@@ -137,9 +145,7 @@ export async function forward(
       ...(hasBody ? { duplex: 'half' } : {}),
     } as RequestInit)
   } catch (cause) {
-    // An upload the client abandoned halfway fails the fetch too: its fault, not the upstream's.
-    // (The runtimes abort the request's signal when its client goes; read only on this path.)
-    throw new UpstreamFailed(signal.aborted ? 'timeout' : request.signal?.aborted ? 'client_gone' : 'unreachable', { cause })
+    throw new UpstreamFailed(signal.aborted ? 'timeout' : bodyFailed(request, cause) ? 'client_gone' : 'unreachable', { cause })
   } finally {
     clear()
   }

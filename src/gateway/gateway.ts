@@ -43,10 +43,7 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
     /** Checks a request against ROUTES and sends it on to the upstream. */
     async proxy(c: Context<AppEnv>): Promise<Response> {
       const url = parsedUrl(c.req.url)
-      // RFC 9112 §3.2: one Host. Two reach the app joined ("a, b"), and would reach the upstream so;
-      // as would two lengths on Bun ("3, 3", RFC 9110 §8.6; Node's parser refuses them itself).
-      // A GET's length is never forwarded (forward.ts): not read then.
-      if (c.req.header('host')?.includes(',') || (c.req.method !== 'GET' && c.req.header('content-length')?.includes(','))) throw new ApiError('invalid_request', MALFORMED)
+      if (!framed(c)) throw new ApiError('invalid_request', MALFORMED)
       const { path, principal } = await admit(c, c.req.method, url.pathname)
       return forward(deps.upstream!, c.req.raw, {
         // A service binding takes any URL; its host is the original one.
@@ -91,6 +88,20 @@ export function createGateway(deps: Pick<Deps, 'config' | 'verifier' | 'revocati
 
 /** Said of a request whose Host, target or length no server should take (also by the Node and Bun entries). */
 export const MALFORMED = "The request's Host, target or length is malformed."
+
+/**
+ * Whether a request's Host and framing can be passed on as they are. RFC 9112 §3.2: one Host, not
+ * empty (two reach the app joined, "a, b", and would reach the upstream so). One length: two reach
+ * Bun's app as "3, 3" (RFC 9110 §8.6; Node's parser refuses them itself); a GET's is never
+ * forwarded (forward.ts), so not read then. No transfer coding but chunked (§6.1): Node decodes only
+ * that one, and a body sent `gzip, chunked` went on as plain chunked, its gzip coding lost (Bun
+ * refuses it itself).
+ */
+function framed(c: Context<AppEnv>): boolean {
+  const host = c.req.header('host')
+  const coding = c.req.header('transfer-encoding')
+  return host !== '' && !host?.includes(',') && (coding === undefined || /^chunked$/i.test(coding)) && (c.req.method === 'GET' || !c.req.header('content-length')?.includes(','))
+}
 
 /** The request's URL; Bun hands over one that no parser takes for a Host such as `[::1`. */
 function parsedUrl(url: string): URL {

@@ -1,5 +1,5 @@
 // A real upstream for the gateway tests: an HTTP server on loopback that records what it receives
-// and answers in the ways an API can (echo, cookies, a 5xx, gzip, a slow stream, no answer at all).
+// and answers in the ways an API can (echo, cookies, a 5xx, gzip, a slow stream, no answer at all, a reset).
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { gzipSync } from 'node:zlib'
@@ -27,6 +27,8 @@ export async function startUpstream(): Promise<TestUpstream> {
     received.push(r)
     const path = req.url!.split('?')[0]!
     if (path.endsWith('/hang')) return // never answers
+    // Fails the request after a while: the connection reset, no answer.
+    if (path.endsWith('/reset')) return void setTimeout(() => req.socket.resetAndDestroy(), 300)
     if (path.endsWith('/cookies')) {
       res.writeHead(200, [['Set-Cookie', 'a=1; Path=/'], ['Set-Cookie', 'b=2; Path=/; HttpOnly'], ['Content-Type', 'text/plain']])
       return res.end('cookies')

@@ -61,26 +61,28 @@ export function unreadableAnswer(server = false): Response {
 /**
  * Node's own refusals, as API.md's JSON rather than its bare status line: what its parser takes
  * for no HTTP (two lengths, a bad header, a bad chunk), headers past `maxHeaderSize`, a request
- * that did not arrive in time. Written on the socket, since no response object exists yet.
+ * that did not arrive in time. Written on the socket, since no response object exists yet; then
+ * the connection is closed both ways, so that nothing more is read from it (Node keeps reading a
+ * half-closed one: after a 408 the rest of the request was parsed and forwarded; after a parser
+ * error each further byte raised this again).
  */
 export function parserRefusal(err: Error & { code?: string }, socket: Duplex): void {
-  // A client gone or a response under way: nothing can be said any more.
-  if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy()
+  // The answer under way on this connection, if any (Node keeps it in _httpMessage, in no API).
+  const before = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage
+  // Nothing can be said any more when the client is gone or an answer has begun. Nor while an
+  // answer to an earlier, whole request is under way (pipelined): said after it, the refusal could
+  // land inside the next answer waiting, or pass for that request's; Node's own handler wrote it
+  // in that answer's place. Only the request whose own body failed is answered.
+  if (err.code === 'ECONNRESET' || !socket.writable || (before && (before.headersSent || before.req.complete))) return void socket.destroy()
   const [status, body]: [string, ErrorBody] =
     err.code === 'HPE_HEADER_OVERFLOW' ? ['431 Request Header Fields Too Large', { error: 'request_too_large', error_description: `The request's headers must be at most ${MAX_HEADER_BYTES / 1024} KiB.` }]
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? ['408 Request Timeout', { error: 'invalid_request', error_description: 'The request did not arrive in time.' }]
     : ['400 Bad Request', { error: 'invalid_request', error_description: NOT_HTTP }]
   const text = JSON.stringify(body)
   const headers = Object.entries({ ...REFUSAL_HEADERS, 'content-length': String(new TextEncoder().encode(text).length) })
-  const refusal = `HTTP/1.1 ${status}\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${text}`
-  // The answer under way on this connection, if any (Node keeps it in _httpMessage, in no API).
-  const before = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage
-  if (!before || before.writableFinished) return void socket.end(refusal)
-  // Its own request's body is what failed: the refusal answers that request, if nothing has yet.
-  if (!before.req.complete) return void (before.headersSent ? socket.destroy() : socket.end(refusal))
-  // A whole request pipelined before the refused one: its answer goes first, whole (Node's own
-  // handler wrote over it, or in its place).
-  before.once('close', () => (socket.writable && before.writableFinished ? socket.end(refusal) : socket.destroy()))
+  socket.end(`HTTP/1.1 ${status}\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${text}`)
+  // Closed once written (`end` alone closes only this side).
+  socket.once('finish', () => socket.destroy())
 }
 
 /** Said of a request Node's parser refuses. */

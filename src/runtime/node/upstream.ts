@@ -50,6 +50,11 @@ const sendOnce = (url: string, init: RequestInit) =>
     // pipeline, not pipe: a body that fails (its client gone halfway) then ends the upstream
     // request too, cut off rather than passed as whole, and its error has a listener (with pipe it
     // had none, and the process died of it).
-    if (init.body instanceof ReadableStream) pipeline(Readable.fromWeb(init.body as import('node:stream/web').ReadableStream), req, () => {})
-    else req.end(init.body ?? undefined)
+    if (init.body instanceof ReadableStream) {
+      const body = Readable.fromWeb(init.body as import('node:stream/web').ReadableStream)
+      pipeline(body, req, () => {})
+      // Said as fetch says it (forward.ts): the body broke off, not the upstream. Before the
+      // request's own error, which pipeline passes on a tick later.
+      body.once('error', (cause) => reject(new DOMException(`the request body failed: ${cause.message}`, 'AbortError')))
+    } else req.end(init.body ?? undefined)
   })
