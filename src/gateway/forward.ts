@@ -101,7 +101,7 @@ export class UpstreamFailed extends Error {
  * and nodeUpstream's), and the runtime has aborted the request's signal (read only on this path).
  * A client that hangs up on a request the upstream then fails does not make it its own fault.
  */
-const bodyFailed = (request: Request, cause: unknown) => (cause as Error | undefined)?.name === 'AbortError' && request.signal?.aborted === true
+const bodyFailed = (request: Request, cause: unknown) => (cause as Error | undefined)?.name === 'AbortError' && request.signal.aborted
 
 /**
  * Sends a request on to the upstream at `base` + `path` + the original query, as it came
