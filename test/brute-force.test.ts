@@ -43,12 +43,17 @@ describe('failed sign-ins', () => {
     expect((await attempt(app, creds.email, creds.password)).status).toBe(200)
   })
 
-  it('are cleared for the user by a successful sign-in', async () => {
-    const { app } = limitedApp()
+  // A name's count is not cleared by a sign-in that worked: two accounts can share it (a pool that
+  // tells Alice@ from alice@), and one's success wiped the guesses at the other (an attacker's
+  // review, session 12; sessions.test.ts 13b). The account's own count is (limits-and-stores.test.ts).
+  it('go on past a successful sign-in until the window ends; the sign-in itself is not counted', async () => {
+    const { app, advance } = limitedApp()
     const creds = await confirmedUser(app)
     for (let i = 0; i < 2; i++) await attempt(app, creds.email, 'Wrong-pass1!')
     expect((await attempt(app, creds.email, creds.password)).status).toBe(200)
-    for (let i = 0; i < 2; i++) expect((await attempt(app, creds.email, 'Wrong-pass1!')).status).toBe(400)
+    expect((await attempt(app, creds.email, 'Wrong-pass1!')).status).toBe(400)
+    expect((await attempt(app, creds.email, creds.password)).status).toBe(429)
+    advance(61_000)
     expect((await attempt(app, creds.email, creds.password)).status).toBe(200)
   })
 

@@ -312,11 +312,49 @@ describe.each(CONFIGS)('on %s', (config) => {
     expect(await c.refreshError(stolen.refresh_token)).toBe('invalid_grant')
     expect(await c.demo(other.access_token)).toBe(200)
     // Guesses at the victim, each followed by a good sign-in of the other account: still limited.
-    for (let i = 0; i < LIMIT; i++) {
+    // (The two names share one count, so the other account meets the limit too.)
+    for (let i = 0; i < LIMIT - 1; i++) {
       expect((await c.signIn(victim.email, 'Wrong-pass1!')).status).toBe(400)
       expect((await c.signIn(variant.email, variant.password)).status).toBe(200)
     }
+    expect((await c.signIn(victim.email, 'Wrong-pass1!')).status).toBe(400)
     expect((await c.signIn(victim.email, 'N3w-Passw0rd!')).status).toBe(429)
+  })
+
+  // An attacker's review (session 12): with a victim that had never signed in here there was no
+  // account count, only the name's, which both spellings share; each good sign-in of the other
+  // account cleared it, and the guesses at the victim went on without end (passwords and reset
+  // codes alike: an account taken over).
+  it('13b. the same, for a victim that has never signed in here: the other account\'s sign-ins never clear the guesses at it', async () => {
+    const victim = await c.confirmed()
+    const variant = { ...newCreds(), email: victim.email.toUpperCase() }
+    expect((await c.post('/signup', variant)).status).toBe(201)
+    expect((await c.post('/confirm', { username: variant.email, confirmation_code: await codeFor(variant.email, pool.userPoolId) })).status).toBe(200)
+    const guesses: number[] = []
+    const others: number[] = []
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < LIMIT - 1; i++) guesses.push((await c.signIn(victim.email, 'Wrong-pass1!')).status)
+      others.push((await c.signIn(variant.email, variant.password)).status)
+    }
+    expect(guesses.filter((s) => s === 400)).toHaveLength(LIMIT)
+    // The names share one count: the other account meets the limit too, and its sign-in cleared nothing.
+    expect(others).toEqual([200, 429])
+    expect((await c.signIn(victim.email, victim.password)).status).toBe(429)
+    // Reset codes, the same way: the variant's own reset succeeding in between.
+    const target = await c.confirmed()
+    const twin = { ...newCreds(), email: target.email.toUpperCase() }
+    expect((await c.post('/signup', twin)).status).toBe(201)
+    expect((await c.post('/confirm', { username: twin.email, confirmation_code: await codeFor(twin.email, pool.userPoolId) })).status).toBe(200)
+    const code = await c.resetCode(target.email)
+    const codeGuesses: number[] = []
+    const twinResets: number[] = []
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < LIMIT - 1; i++) codeGuesses.push((await c.reset(target.email, String(200000 + round * 10 + i), 'N3w-Passw0rd!')).status)
+      twinResets.push((await c.reset(twin.email, await c.resetCode(twin.email), `N3w-Passw0rd-${round}!`)).status)
+    }
+    expect(codeGuesses.filter((s) => s === 400)).toHaveLength(LIMIT)
+    expect(twinResets).toEqual([200, 429])
+    expect((await c.reset(target.email, code, 'N3w-Passw0rd!')).status).toBe(429)
   })
 
   it('14. a challenge answer needs the session Cognito handed out: a made-up one sets no password', async () => {

@@ -17,7 +17,7 @@ type Settle = { done: boolean; sub?: string }
  * signed in here, its address, Cognito username and `sub` all lead to it) and per client address.
  * Each attempt is counted before Cognito is asked, atomically in the store, so a burst of
  * parallel guesses gets no more tries than a sequence; it is released when it turns out not to
- * be a wrong guess. Past a limit, 429 with Retry-After until the window ends, whether or not the
+ * be a wrong guess. A right secret starts its account's count again, never a name's. Past a limit, 429 with Retry-After until the window ends, whether or not the
  * user exists.
  */
 export function attemptLimits(deps: Pick<Deps, 'attempts' | 'config' | 'clientAddress'>, sessions: Pick<Sessions, 'accountOf' | 'typedNameDigest'>) {
@@ -60,13 +60,13 @@ export function attemptLimits(deps: Pick<Deps, 'attempts' | 'config' | 'clientAd
         await release(counted)
         return result
       }
-      // The secret was right: the name's count, and the count of the account that proved it, start
-      // again (never another account's, which a name looked up may have pointed at).
+      // The secret was right: the count of the account that proved it starts again (never another
+      // account's, which a name looked up may have pointed at). The name's count does not, this
+      // attempt aside: two accounts can share it (a pool that tells Alice@ from alice@), and one's
+      // success wiped the guesses at the other, which then went on without end (an attacker's review).
       const looked = counted.find((k) => k.of === 'account')?.key
       const proved = sub ? accountKey(sub) : looked
-      await Promise.all(
-        counted.map((k) => (k.of === 'name' || k.key === proved ? deps.attempts.clear(k.key) : deps.attempts.release(k.key))),
-      )
+      await Promise.all(counted.map((k) => (k.key === proved ? deps.attempts.clear(k.key) : deps.attempts.release(k.key))))
       // Stryker disable next-line ConditionalExpression: when proved === looked the key was cleared just above; clearing it again changes no count (a parallel attempt's only in the same race the first clear has)
       if (proved && proved !== looked) await deps.attempts.clear(proved)
       return result
