@@ -171,6 +171,38 @@ describe('EdDSA on every runtime', () => {
   })
 })
 
+describe('RFC 8414 metadata, wherever the service is', () => {
+  const metadata = async (env: Record<string, string>, url: string) => {
+    const res = await testApp(env).app.request(url)
+    const body = (await res.json()) as Record<string, string>
+    return { cache: res.headers.get('Cache-Control'), token: body.token_endpoint, jwks: body.jwks_uri, revoke: body.revocation_endpoint }
+  }
+
+  it('names the endpoints under SERVICE_PREFIX, from the issuer when it is a URL, naming the prefix or not', async () => {
+    for (const issuer of ['https://api.example.com', 'https://api.example.com/', 'https://api.example.com/auth']) {
+      expect(await metadata({ JWT_ISSUER: issuer, SERVICE_PREFIX: '/auth' }, 'http://other.example/auth/.well-known/oauth-authorization-server'), issuer).toEqual({
+        cache: 'public, max-age=300',
+        token: 'https://api.example.com/auth/token',
+        jwks: 'https://api.example.com/auth/.well-known/jwks.json',
+        revoke: 'https://api.example.com/auth/revoke',
+      })
+    }
+  })
+
+  // An attacker's review (session 12): made from the request, the answer was cacheable for 5 min
+  // with no Vary, so a cache in front could keep one made for a forged Host (or, on Node, an
+  // absolute-form target) and hand everyone a token endpoint of the attacker's choosing.
+  it('made from the request (an issuer that is no URL), is never cached, and is under SERVICE_PREFIX too', async () => {
+    expect(await metadata({ JWT_ISSUER: 'edge-auth-gateway', SERVICE_PREFIX: '/auth' }, 'http://gw.example/auth/.well-known/oauth-authorization-server')).toEqual({
+      cache: 'no-store',
+      token: 'http://gw.example/auth/token',
+      jwks: 'http://gw.example/auth/.well-known/jwks.json',
+      revoke: 'http://gw.example/auth/revoke',
+    })
+    expect(await metadata({ JWT_ISSUER: 'edge-auth-gateway' }, 'http://gw.example/.well-known/oauth-authorization-server')).toMatchObject({ cache: 'no-store', token: 'http://gw.example/token' })
+  })
+})
+
 describe('RFC 8414 metadata and RFC 7009 revocation, with oauth4webapi', () => {
   const issuer = 'http://gateway.example'
   const { app } = testApp({ JWT_ISSUER: issuer })

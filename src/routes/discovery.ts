@@ -13,17 +13,23 @@ const JWKS_MAX_AGE_SECONDS = 300
  */
 export function discoveryRoutes(deps: Deps) {
   const keys = deps.config.jwt.keys.map((k) => k.publicJwk)
-  const issuer = deps.config.jwt.issuer
-  // RFC 8414 §2: endpoints are absolute URLs; from the issuer when it is one (as §2 asks), else from the request.
+  const { issuer } = deps.config.jwt
+  const { prefix } = deps.config
+  // RFC 8414 §2: endpoints are absolute URLs; from the issuer when it is one (as §2 asks), else
+  // from the request. Under SERVICE_PREFIX the routes are there, unless the issuer names it already.
   const issuerUrl = /^https?:\/\//.test(issuer) ? issuer.replace(/\/+$/, '') : undefined
+  const issuerBase = issuerUrl && (issuerUrl.endsWith(prefix) ? issuerUrl : issuerUrl + prefix)
   return new Hono<AppEnv>()
     .get('/.well-known/jwks.json', (c) => {
       setHeader(c, 'Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
       return reply(c, { keys })
     })
     .get('/.well-known/oauth-authorization-server', (c) => {
-      const base = issuerUrl ?? new URL(c.req.url).origin
-      setHeader(c, 'Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
+      const base = issuerBase ?? new URL(c.req.url).origin + prefix
+      // An answer made from the request's Host (or, on Node, its absolute-form target) is no one
+      // else's: a cache in front that keys on another Host must not hand it on (an attacker's
+      // review: a token endpoint of their choosing, then everyone's passwords).
+      setHeader(c, 'Cache-Control', issuerBase ? `public, max-age=${JWKS_MAX_AGE_SECONDS}` : 'no-store')
       return reply<Body<typeof s.ServerMetadata>>(c, {
         issuer,
         token_endpoint: `${base}/token`,

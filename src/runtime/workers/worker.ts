@@ -20,7 +20,8 @@ function appFor(env: Record<string, unknown>): Fetch {
   let fetch: Fetch
   try {
     const now = () => Date.now()
-    // Cloudflare sets the client's address; nothing else on the way can.
+    // Cloudflare's edge sets the client's address, over whatever the client sent. (wrangler dev
+    // sets it only when the client did not: there a client picks its own address.)
     const overrides: Partial<Deps> = { now, clientAddress: (c) => c.req.header('CF-Connecting-IP') }
     // With these bindings (wrangler.toml), state is shared by every isolate and location.
     if (env.REVOCATIONS) overrides.revocations = kvRevocations(env.REVOCATIONS as KVNamespaceLike, now)
