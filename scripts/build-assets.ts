@@ -24,6 +24,9 @@ writeFileSync(join(publicDir, 'docs.html'), docsPage(''))
 const rules: [string, Record<string, string>][] = [
   ['/openapi.json', API_HEADERS],
   ['/docs', { ...API_HEADERS, ...DOCUMENT_HEADERS }],
+  // The spellings the platform redirects to /docs (its html_handling): the redirect too.
+  ['/docs/', API_HEADERS],
+  ['/docs.html', API_HEADERS],
   [`${DOCS_ASSETS_PATH}/*`, { ...API_HEADERS, ...DOCUMENT_HEADERS, 'cache-control': 'public, max-age=86400' }],
 ]
 writeFileSync(join(publicDir, '_headers'), rules.map(([path, headers]) => `${path}\n${Object.entries(headers).map(([k, v]) => `  ${k}: ${v}\n`).join('')}`).join(''))

@@ -84,6 +84,16 @@ describe.each<Runtime>(['node', 'bun', 'workers'])('on %s', (runtime) => {
     }
   })
 
+  // On Workers the platform redirects these to /docs itself (its html_handling); the redirect
+  // carried none of the API's headers until public/_headers named them (an attacker's review).
+  it('sends the API\'s headers on other spellings of /docs too (Workers: the platform\'s redirect to it)', async () => {
+    for (const path of ['/docs/', '/docs.html']) {
+      const res = await fetch(`${server.baseUrl}${path}`, { redirect: 'manual' })
+      await res.arrayBuffer()
+      for (const [name, value] of Object.entries(API_HEADERS)) expect(res.headers.get(name), `${path} ${name}`).toBe(value)
+    }
+  })
+
   it('answers errors as API.md JSON on this runtime too', async () => {
     const res = await fetch(`${server.baseUrl}/signin`, { method: 'POST', body: new URLSearchParams({ username: 'nobody@example.com', password: 'x' }) })
     expect(res.status).toBe(400)
