@@ -32,6 +32,8 @@ import { cachedVerifier } from './tokens/verified-cache'
 
 /** Default body limit: API.md's requests are a few hundred bytes. */
 const MAX_BODY_BYTES = 16 * 1024
+/** Said of a body that broke off on the way in (its client went away, or sent a chunk that is none). */
+const UNREADABLE_BODY = 'The request body could not be read.'
 
 /** Builds the default dependencies from configuration; any of them can be replaced. */
 export function createDeps(config: Config, overrides: Partial<Deps> & { fetch?: typeof globalThis.fetch } = {}): Deps {
@@ -98,7 +100,7 @@ export function createApp(deps: Deps) {
       return await countBytes(c, () => ((read = true), next()))
     } catch (err) {
       if (read || err instanceof ApiError) throw err
-      throw new ApiError('invalid_request', 'The request body could not be read.', { cause: err })
+      throw new ApiError('invalid_request', UNREADABLE_BODY, { cause: err })
     }
   }
   const sessions = createSessions(deps)
@@ -180,7 +182,7 @@ function toClientError(err: Error, deps: Deps, requestId: string | undefined): A
     return new ApiError('upstream_error', 'A store the service depends on could not be reached.', { cause: err })
   }
   // The client's fault, and no one left to answer: logged as the 400 it is, never as an outage.
-  if (err instanceof UpstreamFailed && err.kind === 'client_gone') return new ApiError('invalid_request', 'The request body could not be read.', { cause: err })
+  if (err instanceof UpstreamFailed && err.kind === 'client_gone') return new ApiError('invalid_request', UNREADABLE_BODY, { cause: err })
   if (err instanceof UpstreamFailed) {
     deps.log({ level: 'error', request_id: requestId, msg: err.message })
     return err.kind === 'timeout'

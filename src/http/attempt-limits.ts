@@ -17,8 +17,8 @@ type Settle = { done: boolean; sub?: string }
  * signed in here, its address, Cognito username and `sub` all lead to it) and per client address.
  * Each attempt is counted before Cognito is asked, atomically in the store, so a burst of
  * parallel guesses gets no more tries than a sequence; it is released when it turns out not to
- * be a wrong guess. A right secret starts its account's count again, never a name's. Past a limit, 429 with Retry-After until the window ends, whether or not the
- * user exists.
+ * be a wrong guess. A right secret starts its account's count again, never a name's. Past a
+ * limit, 429 with Retry-After until the window ends, whether or not the user exists.
  */
 export function attemptLimits(deps: Pick<Deps, 'attempts' | 'config' | 'clientAddress'>, sessions: Pick<Sessions, 'accountOf' | 'typedNameDigest'>) {
   const { maxPerUser, maxPerAddress, windowSeconds } = deps.config.signInLimits
