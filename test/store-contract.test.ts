@@ -1,6 +1,7 @@
 // The same contract for every store of sessions' state and attempt counters: memory, a real
 // redis-server, and for sessions' state Workers KV as workerd simulates it (wrangler's
 // getPlatformProxy). The Durable Object is held to it over HTTP in sessions.test.ts.
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getPlatformProxy } from 'wrangler'
 import { startRedis, type RedisServer } from '../scripts/redis-server'
@@ -102,6 +103,40 @@ describe.each(['memory', 'redis'])('the %s attempt counters', (name) => {
     await attempts.release(key)
     await attempts.release(key)
     expect((await attempts.hit(key, 60)).count).toBe(1)
+  })
+})
+
+// An attacker's review (session 12): a request refused before Cognito was asked (past the address
+// limit) counted and released its name's key, which stayed for its window at zero: anyone could
+// fill Redis with them, and under an eviction policy push out the records of ended sessions.
+describe('a count released back to zero', () => {
+  it('leaves no key in Redis', async () => {
+    const attempts = stores.redis!.attempts!
+    const key = unique('attempts')
+    await attempts.hit(key, 60)
+    await attempts.hit(key, 60)
+    await attempts.release(key)
+    const client = new Redis(redis.url)
+    try {
+      expect(await client.get(key)).toBe('1')
+      await attempts.release(key)
+      expect(await client.exists(key)).toBe(0)
+    } finally {
+      client.disconnect()
+    }
+  })
+
+  it('leaves nothing in memory: the next hit starts a window of its own', async () => {
+    let t = 0
+    const attempts = memoryAttempts(() => t)
+    await attempts.hit('k', 60)
+    t = 30_000
+    expect((await attempts.hit('k', 60)).resetInSeconds).toBe(30)
+    await attempts.release('k')
+    expect((await attempts.hit('k', 60)).resetInSeconds).toBe(30) // back to 1 of the same window
+    await attempts.release('k')
+    await attempts.release('k')
+    expect((await attempts.hit('k', 60)).resetInSeconds).toBe(60)
   })
 })
 

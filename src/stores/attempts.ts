@@ -42,7 +42,9 @@ export function memoryAttempts(now: () => number): AttemptCounter {
     },
     async release(key) {
       const w = live(key, now())
-      if (w && w.count > 0) w.count--
+      // Nothing is kept of a count back at zero (a request refused before Cognito was asked).
+      if (w && w.count > 1) w.count--
+      else if (w) windows.delete(key)
     },
     async clear(key) {
       windows.delete(key)

@@ -28,8 +28,13 @@ export function appFromEnv(env: Record<string, string | undefined>, runtime: Pic
     // Several instances share revocations through Redis; one instance can keep them in memory.
     if (env.REDIS_URL) {
       if (!/^rediss?:\/\/\S+$/.test(env.REDIS_URL)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL')
-      const { revocations, attempts } = redisStores(env.REDIS_URL, now)
+      const { revocations, attempts, evictionPolicy } = redisStores(env.REDIS_URL, now)
       Object.assign(overrides, { revocations, attempts })
+      // Every key here expires, so any policy but noeviction may drop the record of an ended
+      // session when Redis is full, and the session's tokens pass again (an attacker's review).
+      void evictionPolicy().then((policy) => {
+        if (policy && policy !== 'noeviction') console.warn(`warning: Redis evicts keys (maxmemory-policy ${policy}); set it to noeviction, or a full Redis may forget ended sessions`)
+      })
     }
     const deps = createDeps(config, overrides)
     console.log(`token mode ${config.tokenMode}, revocations in ${deps.revocations.kind}, sign-in counters in ${deps.attempts.kind}`)

@@ -12,9 +12,11 @@ redis.call('SET', KEYS[1], ARGV[2], 'EXAT', ARGV[3])
 if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl, 'GT') end
 return 1`
 // One attempt taken back, never below zero, never creating the key.
+// A count released to zero is deleted: a request refused before Cognito was asked left a key
+// behind for its window, so that anyone could fill Redis with them (an attacker's review).
 const RELEASE = `
 local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n > 0 then redis.call('DECR', KEYS[1]) end
+if n > 1 then redis.call('DECR', KEYS[1]) elseif n == 1 then redis.call('DEL', KEYS[1]) end
 return n`
 
 /**
@@ -22,7 +24,7 @@ return n`
  * connection. A write is seen by every instance as soon as it returns (one primary). Keys expire
  * with what they hold (EXAT, EXPIRE NX).
  */
-export function redisStores(url: string, now: () => number): { revocations: RevocationStore; attempts: AttemptCounter; close(): Promise<void> } {
+export function redisStores(url: string, now: () => number): { revocations: RevocationStore; attempts: AttemptCounter; evictionPolicy(): Promise<string | undefined>; close(): Promise<void> } {
   const redis = new Redis(url, {
     // A request must not hang on a store that is away: every command, even one queued while
     // (re)connecting, fails after a second (ioredis arms the timer before queueing).
@@ -83,6 +85,11 @@ export function redisStores(url: string, now: () => number): { revocations: Revo
       hit: (key, windowSeconds) => guard(async () => count(await redis.multi().incr(key).expire(key, windowSeconds, 'NX').ttl(key).exec(), 0, 2)),
       release: (key) => guard(async () => void (await redis.eval(RELEASE, 1, key))),
       clear: (key) => guard(async () => void (await redis.del(key))),
+    },
+    /** The server's maxmemory-policy, or undefined where CONFIG is not allowed (some managed Redis). */
+    async evictionPolicy() {
+      const reply = (await redis.config('GET', 'maxmemory-policy').catch(() => undefined)) as string[] | undefined
+      return reply?.[1]
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect())

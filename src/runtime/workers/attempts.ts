@@ -27,9 +27,13 @@ export class AttemptCounterObject {
     } else if (request.method === 'POST') {
       w = { count: (live?.count ?? 0) + 1, resetAt: live?.resetAt ?? now + Number(url.searchParams.get('window')) * 1000 }
       await this.state.storage.put('w', w)
-    } else if (request.method === 'PATCH' && live && live.count > 0) {
+    } else if (request.method === 'PATCH' && live && live.count > 1) {
       w = { count: live.count - 1, resetAt: live.resetAt }
       await this.state.storage.put('w', w)
+    } else if (request.method === 'PATCH' && live) {
+      // Nothing is kept of a count back at zero (a request refused before Cognito was asked).
+      await this.state.storage.delete('w')
+      w = undefined
     }
     const body: Count = w ? { count: w.count, resetInSeconds: Math.ceil((w.resetAt - now) / 1000) } : { count: 0, resetInSeconds: 0 }
     return Response.json(body)
