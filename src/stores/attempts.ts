@@ -42,9 +42,10 @@ export function memoryAttempts(now: () => number): AttemptCounter {
     },
     async release(key) {
       const w = live(key, now())
-      // Nothing is kept of a count back at zero (a request refused before Cognito was asked).
+      // Nothing is kept of a count back at zero (a request refused before Cognito was asked), nor
+      // of one whose window has ended.
       if (w && w.count > 1) w.count--
-      else if (w) windows.delete(key)
+      else windows.delete(key)
     },
     async clear(key) {
       windows.delete(key)
