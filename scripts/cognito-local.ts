@@ -71,11 +71,14 @@ Targets.ResendConfirmationCode = ({ cognito, messages, otp }) => async (ctx, req
   return { CodeDeliveryDetails: details }
 }
 
-// Challenge sessions handed out: Session → the user's Username, and until when (3 minutes, as Cognito).
-const challengeSessions = new Map<string, { username: string; until: number }>()
+// Challenge sessions handed out: Session → the user's Username, the challenge asked, and until
+// when (3 minutes, as Cognito). Cognito answers a session only for the challenge it was issued
+// for; cognito-local ran whichever branch the client named, so that a TOTP challenge could be
+// answered as NEW_PASSWORD_REQUIRED, with no code (an attacker's review, session 12).
+const challengeSessions = new Map<string, { username: string; challenge: string; until: number }>()
 const remember = (answer: unknown, username: string | undefined) => {
-  const session = (answer as { Session?: unknown } | undefined)?.Session
-  if (typeof session === 'string' && username) challengeSessions.set(session, { username, until: Date.now() + 180_000 })
+  const { Session: session, ChallengeName: challenge } = (answer ?? {}) as { Session?: unknown; ChallengeName?: unknown }
+  if (typeof session === 'string' && typeof challenge === 'string' && username) challengeSessions.set(session, { username, challenge, until: Date.now() + 180_000 })
 }
 
 const initiateAuth = Targets.InitiateAuth!
@@ -99,7 +102,7 @@ Targets.RespondToAuthChallenge = (services) => {
     const pool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId)
     const user = req.ChallengeResponses?.USERNAME ? await pool.getUserByUsername(ctx, req.ChallengeResponses.USERNAME) : null
     const known = challengeSessions.get(req.Session)
-    if (!user || !known || known.username !== user.Username || known.until < Date.now()) throw new NotAuthorizedError('Invalid session for the user.')
+    if (!user || !known || known.username !== user.Username || known.challenge !== req.ChallengeName || known.until < Date.now()) throw new NotAuthorizedError('Invalid session for the user.')
     const answer = await inner(ctx, req)
     challengeSessions.delete(req.Session)
     remember(answer, user.Username)

@@ -166,6 +166,20 @@ describe.each(CONFIGS)('on %s', (config) => {
     expect(right.status).toBe(429)
   })
 
+  // An attacker's review (session 12): the service passes the client's challenge_name on, and the
+  // emulator answered whichever one it was named: a TOTP challenge answered as NEW_PASSWORD_REQUIRED
+  // gave tokens with no code, and set the password. Cognito answers a session only for its own
+  // challenge; scripts/cognito-local.ts now holds the emulator to that.
+  it('3c. a TOTP challenge cannot be answered as another challenge: no tokens, no new password', async () => {
+    const { creds } = await c.mfaUser()
+    const session = await c.challenge(creds)
+    const res = await c.post('/signin/challenge', { username: creds.email, session, challenge_name: 'NEW_PASSWORD_REQUIRED', responses: { NEW_PASSWORD: 'Pwn3d-Passw0rd!' } })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ error: 'invalid_grant' })
+    expect((await c.signIn(creds.email, 'Pwn3d-Passw0rd!')).status).toBe(400)
+    expect(((await (await c.signIn(creds.email, creds.password)).json()) as { challenge_name?: string }).challenge_name).toBe('SOFTWARE_TOKEN_MFA')
+  })
+
   it('3b. a sign-in answered with a challenge does not clear the count of wrong passwords', async () => {
     const { creds } = await c.mfaUser()
     for (let i = 0; i < LIMIT - 1; i++) expect((await c.signIn(creds.email, 'Wrong-pass1!')).status).toBe(400)
