@@ -57,11 +57,12 @@ export const REFUSAL_HEADERS = { ...API_HEADERS, 'content-type': 'application/js
  * without a log line. `server`: the app failed at once (hono's fetch answers its own errors).
  */
 export function unreadableAnswer(server = false): Response {
-  const body: ErrorBody = server
-    ? { error: 'server_error', error_description: 'Something went wrong on our side.' }
-    : { error: 'invalid_request', error_description: MALFORMED }
-  return new Response(JSON.stringify(body), { status: server ? 500 : 400, headers: REFUSAL_HEADERS })
+  const body: ErrorBody = { error: 'server_error', error_description: 'Something went wrong on our side.' }
+  return new Response(server ? JSON.stringify(body) : MALFORMED_BODY, { status: server ? 500 : 400, headers: REFUSAL_HEADERS })
 }
+
+/** API.md's 400 for a request whose Host, target or length is malformed (also the Node entry's, for no Host). */
+export const MALFORMED_BODY = JSON.stringify({ error: 'invalid_request', error_description: MALFORMED } satisfies ErrorBody)
 
 /**
  * Node's own refusals, as API.md's JSON rather than its bare status line: what its parser takes

@@ -3,8 +3,7 @@ import { createServer } from 'node:http'
 import { getRequestListener, RequestError } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { wholeAnswerFetch } from './fetch'
-import { MALFORMED } from '../../gateway/gateway'
-import { appFromEnv, MAX_HEADER_BYTES, parserRefusal, REFUSAL_HEADERS, unreadableAnswer } from './listen'
+import { appFromEnv, MALFORMED_BODY, MAX_HEADER_BYTES, parserRefusal, REFUSAL_HEADERS, unreadableAnswer } from './listen'
 
 // Cognito's calls go through node:http (./fetch.ts), and the account names' digests through
 // node:crypto, at once rather than in a thread-pool round trip each; Bun's entry keeps Web APIs.
@@ -26,9 +25,10 @@ const listener = getRequestListener(app.fetch, {
   // The adapter's RequestError when it could make no Request; else what the app threw at once.
   errorHandler: (err) => unreadableAnswer(!(err instanceof RequestError)),
 })
-const noHost = JSON.stringify({ error: 'invalid_request', error_description: MALFORMED })
 const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, (req, res) =>
-  req.headers.host === undefined && req.httpVersion !== '1.0' ? res.writeHead(400, { ...REFUSAL_HEADERS, 'content-length': noHost.length }).end(noHost) : listener(req, res),
+  req.headers.host === undefined && req.httpVersion !== '1.0'
+    ? res.writeHead(400, { ...REFUSAL_HEADERS, 'content-length': MALFORMED_BODY.length }).end(MALFORMED_BODY)
+    : listener(req, res),
 )
   .on('clientError', parserRefusal)
   .listen(port, hostname, () => {
