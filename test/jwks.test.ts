@@ -201,6 +201,36 @@ describe('RFC 8414 metadata, wherever the service is', () => {
     })
     expect(await metadata({ JWT_ISSUER: 'edge-auth-gateway' }, 'http://gw.example/.well-known/oauth-authorization-server')).toMatchObject({ cache: 'no-store', token: 'http://gw.example/token' })
   })
+
+  // An attacker's review (session 13): mounted in an app of one's own (README, "Use it as a
+  // library"), the endpoints named the host app's paths, outside the mount: clients that discover
+  // them (oauth4webapi, jose's remote JWKS) sent passwords to, and took keys from, whatever the
+  // host app serves there.
+  it('mounted in an app of one\'s own, names the endpoints where the service is mounted', async () => {
+    const mounted = async (env: Record<string, string>, url: string) => {
+      const res = await new Hono().route('/auth', testApp(env).app).request(url)
+      const body = (await res.json()) as Record<string, string>
+      return { cache: res.headers.get('Cache-Control'), token: body.token_endpoint, jwks: body.jwks_uri, revoke: body.revocation_endpoint }
+    }
+    expect(await mounted({ JWT_ISSUER: 'edge-auth-gateway' }, 'http://shop.example/auth/.well-known/oauth-authorization-server')).toEqual({
+      cache: 'no-store',
+      token: 'http://shop.example/auth/token',
+      jwks: 'http://shop.example/auth/.well-known/jwks.json',
+      revoke: 'http://shop.example/auth/revoke',
+    })
+    expect(await mounted({ JWT_ISSUER: 'edge-auth-gateway', SERVICE_PREFIX: '/v1' }, 'http://shop.example/auth/v1/.well-known/oauth-authorization-server')).toMatchObject({ token: 'http://shop.example/auth/v1/token' })
+    for (const issuer of ['https://id.example.com', 'https://id.example.com/auth']) {
+      expect(await mounted({ JWT_ISSUER: issuer }, 'http://other.example/auth/.well-known/oauth-authorization-server'), issuer).toEqual({
+        cache: 'public, max-age=300',
+        token: 'https://id.example.com/auth/token',
+        jwks: 'https://id.example.com/auth/.well-known/jwks.json',
+        revoke: 'https://id.example.com/auth/revoke',
+      })
+    }
+    // Every endpoint it names answers there.
+    const app = new Hono().route('/auth', testApp({ JWT_ISSUER: 'edge-auth-gateway' }).app)
+    expect((await app.request('http://shop.example/auth/.well-known/jwks.json')).status).toBe(200)
+  })
 })
 
 describe('RFC 8414 metadata and RFC 7009 revocation, with oauth4webapi', () => {

@@ -1,3 +1,4 @@
+import { routePath } from 'hono/route'
 import { Hono } from '../http/hono'
 import type { AppEnv, Deps } from '../env'
 import type * as s from '../responses'
@@ -6,6 +7,7 @@ import { reply, setHeader } from '../http/respond'
 
 /** How long downstream services may keep the JWKS: a rotation waits at least this long (README). */
 const JWKS_MAX_AGE_SECONDS = 300
+const METADATA_PATH = '/.well-known/oauth-authorization-server'
 
 /**
  * What other services need to trust this one's tokens without its secret: the public keys
@@ -14,22 +16,23 @@ const JWKS_MAX_AGE_SECONDS = 300
 export function discoveryRoutes(deps: Deps) {
   const keys = deps.config.jwt.keys.map((k) => k.publicJwk)
   const { issuer } = deps.config.jwt
-  const { prefix } = deps.config
   // RFC 8414 §2: endpoints are absolute URLs; from the issuer when it is one (as §2 asks), else
-  // from the request. Under SERVICE_PREFIX the routes are there, unless the issuer names it already.
+  // from the request. The routes are where this one is mounted: under SERVICE_PREFIX, or in an app
+  // of one's own (`.route('/auth', createApp(deps))`), whose path only the matched route knows;
+  // named after the issuer unless it names that path already.
   const issuerUrl = /^https?:\/\//.test(issuer) ? issuer.replace(/\/+$/, '') : undefined
-  const issuerBase = issuerUrl && (issuerUrl.endsWith(prefix) ? issuerUrl : issuerUrl + prefix)
   return new Hono<AppEnv>()
     .get('/.well-known/jwks.json', (c) => {
       setHeader(c, 'Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
       return reply(c, { keys })
     })
-    .get('/.well-known/oauth-authorization-server', (c) => {
-      const base = issuerBase ?? new URL(c.req.url).origin + prefix
+    .get(METADATA_PATH, (c) => {
+      const mount = routePath(c).slice(0, -METADATA_PATH.length)
+      const base = issuerUrl ? (issuerUrl.endsWith(mount) ? issuerUrl : issuerUrl + mount) : new URL(c.req.url).origin + mount
       // An answer made from the request's Host (or, on Node, its absolute-form target) is no one
       // else's: a cache in front that keys on another Host must not hand it on (an attacker's
       // review: a token endpoint of their choosing, then everyone's passwords).
-      setHeader(c, 'Cache-Control', issuerBase ? `public, max-age=${JWKS_MAX_AGE_SECONDS}` : 'no-store')
+      setHeader(c, 'Cache-Control', issuerUrl ? `public, max-age=${JWKS_MAX_AGE_SECONDS}` : 'no-store')
       return reply<Body<typeof s.ServerMetadata>>(c, {
         issuer,
         token_endpoint: `${base}/token`,
