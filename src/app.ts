@@ -14,7 +14,7 @@ import type * as s from './responses'
 import type { Body } from './responses'
 import { attemptLimits } from './http/attempt-limits'
 import { cognitoToApiError } from './http/cognito-errors'
-import { ApiError, errorResponse } from './http/errors'
+import { ApiError, errorResponse, storeDown } from './http/errors'
 import { requestLog } from './http/request-log'
 import { reply } from './http/respond'
 import { accountRoutes } from './routes/account'
@@ -177,10 +177,7 @@ function toClientError(err: Error, deps: Deps, requestId: string | undefined): A
     return apiError
   }
   if (err instanceof SessionRefused) return new ApiError('invalid_grant', REFUSALS[err.reason], { cause: err })
-  if (err instanceof StoreUnavailable) {
-    deps.log({ level: 'error', request_id: requestId, msg: err.message })
-    return new ApiError('upstream_error', 'A store the service depends on could not be reached.', { cause: err })
-  }
+  if (err instanceof StoreUnavailable) return storeDown(err, deps.log, requestId)
   // The client's fault, and no one left to answer: logged as the 400 it is, never as an outage.
   if (err instanceof UpstreamFailed && err.kind === 'client_gone') return new ApiError('invalid_request', UNREADABLE_BODY, { cause: err })
   if (err instanceof UpstreamFailed) {

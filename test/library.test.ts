@@ -9,6 +9,7 @@ import { Hono } from 'hono'
 import { hc } from 'hono/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppEnv, AppType } from '../src/index'
+import { startRedis } from '../scripts/redis-server'
 import { codeFor, newCreds, testEnv } from './support/harness'
 import { startRuntime, type Running } from './support/runtime'
 
@@ -58,6 +59,49 @@ describe('the built package', () => {
     expect((await own.request('/auth/signout', { method: 'POST', headers: auth })).status).toBe(200)
     expect((await own.request('/api/orders', { headers: auth })).status).toBe(401)
   })
+
+  // An attacker's review (session 13): built as the README showed, each instance kept its own
+  // sessions (createDeps' stores are in memory; REDIS_URL is read only by the Node and Bun
+  // entries), so a token signed out on one instance still opened the API on every other one.
+  it('several instances share sessions and attempt counts through the Redis stores it exports (edge-auth-gateway/redis)', async () => {
+    const redis = await startRedis()
+    // Named as a user names it: the package's exports map, from the project that installed it.
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', "console.log(typeof (await import('edge-auth-gateway/redis')).redisStores)"], { cwd: consumer, encoding: 'utf8' }).trim()).toBe('function')
+    const { redisStores } = (await import(pathToFileURL(join(consumer, 'node_modules/edge-auth-gateway/dist/redis.js')).href)) as typeof import('../src/redis')
+    const stores = [redisStores(redis.url, Date.now), redisStores(redis.url, Date.now)]
+    try {
+      const [a, b] = stores.map(({ revocations, attempts }) => {
+        const deps = lib.createDeps(lib.parseConfig(testEnv()), { revocations, attempts, log: () => {} })
+        return new Hono<AppEnv>()
+          .route('/auth', lib.createApp(deps))
+          .use('/api/*', lib.bearerAuth(deps))
+          .get('/api/orders', (c) => c.json({ owner: c.get('principal').sub }))
+      }) as [Hono<AppEnv>, Hono<AppEnv>]
+      const creds = newCreds()
+      const post = (app: Hono<AppEnv>, path: string, body: unknown) => app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+      expect((await post(a, '/auth/signup', creds)).status).toBe(201)
+      expect((await post(a, '/auth/confirm', { username: creds.email, confirmation_code: await codeFor(creds.email) })).status).toBe(200)
+      const signIn = (app: Hono<AppEnv>, password: string) => app.request('/auth/signin', { method: 'POST', body: new URLSearchParams({ username: creds.email, password }) })
+      const { access_token } = (await (await signIn(a, creds.password)).json()) as { access_token: string }
+      const auth = { Authorization: `Bearer ${access_token}` }
+      expect((await b.request('/api/orders', { headers: auth })).status).toBe(200)
+      expect((await a.request('/auth/signout', { method: 'POST', headers: auth })).status).toBe(200)
+      expect((await b.request('/api/orders', { headers: auth })).status).toBe(401)
+      // Five wrong passwords, spread over both, and the sixth try is refused on either.
+      for (let i = 0; i < 5; i++) expect((await signIn(i % 2 ? a : b, 'Wrong-pass1!')).status).toBe(400)
+      expect((await signIn(a, creds.password)).status).toBe(429)
+      expect((await signIn(b, creds.password)).status).toBe(429)
+      // Redis gone: the service's routes and one's own behind bearerAuth fail closed, with API.md's 502.
+      await redis.stop()
+      for (const res of [await a.request('/auth/demopage', { headers: auth }), await b.request('/api/orders', { headers: auth })]) {
+        expect(res.status).toBe(502)
+        expect(await res.json()).toEqual({ error: 'upstream_error', error_description: 'A store the service depends on could not be reached.' })
+      }
+    } finally {
+      await Promise.all(stores.map((s) => s.close()))
+      await redis.stop()
+    }
+  }, 60_000)
 
   it('ships declarations a project of one\'s own compiles against, hc<AppType> typed, and a wrong call fails to', async () => {
     await writeFile(join(consumer, 'tsconfig.json'), JSON.stringify({
