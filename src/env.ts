@@ -48,5 +48,5 @@ export type Deps = {
 /** The Hono environment threaded through the app, middleware and routes. */
 export type AppEnv = {
   Bindings: Record<string, unknown>
-  Variables: { principal: Principal; token: string; requestId: string; headers: Record<string, string>; defaultHeaders: Record<string, string> }
+  Variables: { principal: Principal; token: string; requestId: string; headers: Record<string, string> }
 }

@@ -10,6 +10,7 @@ import { hc } from 'hono/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppEnv, AppType } from '../src/index'
 import { startRedis } from '../scripts/redis-server'
+import { API_HEADERS } from '../src/http/respond'
 import { codeFor, newCreds, testEnv } from './support/harness'
 import { startRuntime, type Running } from './support/runtime'
 
@@ -55,6 +56,9 @@ describe('the built package', () => {
     expect(anonymous.status).toBe(401)
     expect(await anonymous.json()).toEqual({ error: 'unauthorized', error_description: 'A bearer token is required.' })
     expect(anonymous.headers.get('WWW-Authenticate')).toBe('Bearer realm="api"')
+    // An attacker's review (session 13): bearerAuth's own answers on one's own routes carried none
+    // of the API's security headers, which the service's answers carry (README, Hardening).
+    for (const [name, value] of Object.entries(API_HEADERS)) expect(anonymous.headers.get(name), name).toBe(value)
 
     expect((await own.request('/auth/signout', { method: 'POST', headers: auth })).status).toBe(200)
     expect((await own.request('/api/orders', { headers: auth })).status).toBe(401)

@@ -1,15 +1,14 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv, Deps } from '../env'
-import { useSecureHeaders } from './respond'
 
 // A request id from a client or a proxy is kept only if it cannot forge a log line.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 /**
  * Every request's frame, in one middleware (each level of middleware costs the gateway's proxied
- * requests measurably: npm run bench): the security headers (useSecureHeaders), a request id
- * sent back as X-Request-Id, and one JSON line per request: time, request id, method, path,
- * status, duration. The path is logged without its query string (where the original clients put
+ * requests measurably: npm run bench): a request id sent back as X-Request-Id, and one JSON line
+ * per request: time, request id, method, path, status, duration. (The security headers come with
+ * every answer http/respond.ts makes.) The path is logged without its query string (where the original clients put
  * confirmation codes); no header and no body is ever logged.
  */
 export function requestLog(deps: Pick<Deps, 'log' | 'now'>) {
@@ -21,7 +20,6 @@ export function requestLog(deps: Pick<Deps, 'log' | 'now'>) {
     const given = c.req.header('X-Request-Id')
     const id = given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
     c.set('requestId', id)
-    useSecureHeaders(c)
     const started = performance.now()
     await next()
     deps.log({

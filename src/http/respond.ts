@@ -1,7 +1,6 @@
 import type { Context, TypedResponse } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { JSONParsed, JSONValue } from 'hono/utils/types'
-import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
 
 // Every answer's headers are gathered in one plain object per request and handed to the
@@ -16,15 +15,16 @@ import type { AppEnv } from '../env'
 // after (README, Performance).
 
 /**
- * This request's answer headers, made on first use: the security defaults (if responseHeaders()
- * or requestLog() ran) and the request id, then whatever the request's handlers set. A request
- * the gateway forwards never makes them: the upstream's answer goes back as it came.
+ * This request's answer headers, made on first use: API_HEADERS and the request id (when
+ * requestLog() gave one), then whatever the request's handlers set. Every answer made here has
+ * them, in an app of one's own too (bearerAuth's 401s had none there: an attacker's review). A
+ * request the gateway forwards never makes them: the upstream's answer goes back as it came.
  */
 // c.get(), not c.var: hono's c.var copies every variable into a new object on each access.
 function headersOf(c: Context<AppEnv>): Record<string, string> {
   let headers = c.get('headers')
   if (!headers) {
-    headers = Object.assign({}, c.get('defaultHeaders'))
+    headers = Object.assign({}, API_HEADERS)
     const id = c.get('requestId')
     if (id) headers['x-request-id'] = id
     c.set('headers', headers)
@@ -92,19 +92,6 @@ export const DOCUMENT_HEADERS: Readonly<Record<string, string>> = {
   'x-download-options': 'noopen',
   'x-permitted-cross-domain-policies': 'none',
   'x-xss-protection': '0',
-}
-
-/** Gives this request's answers API_HEADERS (requestLog() does; an app of one's own may not). */
-export function useSecureHeaders(c: Context<AppEnv>): void {
-  c.set('defaultHeaders', API_HEADERS)
-}
-
-/** useSecureHeaders() as a middleware, for an app without requestLog(). */
-export function responseHeaders() {
-  return createMiddleware<AppEnv>((c, next) => {
-    useSecureHeaders(c)
-    return next()
-  })
 }
 
 /** Adds DOCUMENT_HEADERS to this request's answer: it is a page or a file a page loads. */

@@ -3,7 +3,6 @@ import { Hono } from '../../http/hono'
 import { createApp, createDeps } from '../../app'
 import { ConfigError, parseConfig } from '../../config'
 import type { AppEnv, Deps } from '../../env'
-import { responseHeaders } from '../../http/respond'
 import { ApiError, errorResponse } from '../../http/errors'
 import { kvRevocations, type KVNamespaceLike } from '../../stores/kv'
 import { durableObjectAttempts, type DurableObjectNamespaceLike } from './attempts'
@@ -36,7 +35,7 @@ function appFor(env: Record<string, unknown>): Fetch {
     if (!(err instanceof ConfigError)) throw err
     // Workers cannot refuse to start: every request answers 500 and the log names the variable.
     console.error(`configuration error: ${err.message}`)
-    const broken = new Hono<AppEnv>().use(responseHeaders()).all('*', (c) =>
+    const broken = new Hono<AppEnv>().all('*', (c) =>
       errorResponse(c, new ApiError('server_misconfigured', 'The service is misconfigured; the operator has been told.')),
     )
     fetch = broken.fetch
