@@ -8,8 +8,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
  * Every request's frame, in one middleware (each level of middleware costs the gateway's proxied
  * requests measurably: npm run bench): a request id sent back as X-Request-Id, and one JSON line
  * per request: time, request id, method, path, status, duration. (The security headers come with
- * every answer http/respond.ts makes.) The path is logged without its query string (where the original clients put
- * confirmation codes); no header and no body is ever logged.
+ * every answer http/respond.ts makes.) The path is logged without its query string (where the
+ * original clients put confirmation codes); no header and no body is ever logged.
  */
 export function requestLog(deps: Pick<Deps, 'log' | 'now'>) {
   // Under load many requests end in the same millisecond: its text is made once.
