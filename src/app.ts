@@ -3,18 +3,15 @@ import { Hono } from './http/hono'
 import { bodyLimit } from 'hono/body-limit'
 import { createMiddleware } from 'hono/factory'
 import { cors } from 'hono/cors'
-import { HTTPException } from 'hono/http-exception'
 import { createCognitoClient } from './cognito/client'
-import { UpstreamFailed } from './gateway/forward'
 import { createGateway } from './gateway/gateway'
-import { CognitoError, isMisconfiguration } from './cognito/errors'
 import type { Config } from './config'
 import type { AppEnv, Deps } from './env'
 import type * as s from './responses'
 import type { Body } from './responses'
 import { attemptLimits } from './http/attempt-limits'
-import { cognitoToApiError } from './http/cognito-errors'
-import { ApiError, errorResponse, storeDown } from './http/errors'
+import { toClientError, UNREADABLE_BODY } from './http/client-error'
+import { ApiError, errorResponse } from './http/errors'
 import { requestLog } from './http/request-log'
 import { reply } from './http/respond'
 import { accountRoutes } from './routes/account'
@@ -24,16 +21,14 @@ import { passwordRoutes } from './routes/password'
 import { sessionRoutes } from './routes/session'
 import { userRoutes } from './routes/user'
 import { memoryAttempts } from './stores/attempts'
-import { createSessions, SessionRefused } from './sessions/sessions'
-import { memoryRevocations, StoreUnavailable } from './stores/revocations'
+import { createSessions } from './sessions/sessions'
+import { memoryRevocations } from './stores/revocations'
 import { appTokenVerifier, createAccessTokens } from './tokens/access-token'
 import { cognitoTokenVerifier } from './tokens/cognito-verifier'
 import { cachedVerifier } from './tokens/verified-cache'
 
 /** Default body limit: API.md's requests are a few hundred bytes. */
 const MAX_BODY_BYTES = 16 * 1024
-/** Said of a body that broke off on the way in (its client went away, or sent a chunk that is none). */
-const UNREADABLE_BODY = 'The request body could not be read.'
 
 /** Builds the default dependencies from configuration; any of them can be replaced. */
 export function createDeps(config: Config, overrides: Partial<Deps> & { fetch?: typeof globalThis.fetch } = {}): Deps {
@@ -146,11 +141,11 @@ export function createApp(deps: Deps) {
 
   app.notFound((c) => {
     // Answered here, not by onError: an error thrown from notFound would pass by requestLog's line.
-    if (gateway.enabled) return gateway.proxy(c).catch((err: Error) => errorResponse(c, toClientError(err, deps, c.get('requestId'))))
+    if (gateway.enabled) return gateway.proxy(c).catch((err: Error) => errorResponse(c, toClientError(err, deps.log, c.get('requestId'))))
     return errorResponse(c, new ApiError('not_found', 'There is nothing at this path.'))
   })
 
-  app.onError((err, c) => errorResponse(c, toClientError(err, deps, c.get('requestId'))))
+  app.onError((err, c) => errorResponse(c, toClientError(err, deps.log, c.get('requestId'))))
   // The whole app (middleware, errors, gateway), typed by its routes: under a prefix, a client
   // built with hc<AppType>(origin + prefix) calls the same paths.
   return app as unknown as typeof api
@@ -158,38 +153,3 @@ export function createApp(deps: Deps) {
 
 /** The app's type, routes and bodies included: `hc<AppType>(url)` is a typed client of the service. */
 export type AppType = ReturnType<typeof createApp>
-
-const REFUSALS: Record<SessionRefused['reason'], string> = {
-  refresh_token: 'The refresh token is invalid, expired or revoked.',
-  needs_challenge: 'This account needs a challenge to sign in; complete it through /signin first.',
-  needs_mfa_code: 'This account has MFA: send mfa_code, the current code of its authenticator app.',
-  wrong_user: 'Incorrect username or password.',
-}
-
-/** Every error becomes one of API.md's; details that could help an attacker stay in the log. */
-function toClientError(err: Error, deps: Deps, requestId: string | undefined): ApiError {
-  if (err instanceof ApiError) return err
-  if (err instanceof CognitoError) {
-    const apiError = cognitoToApiError(err)
-    if (isMisconfiguration(err.failure) || apiError.status >= 500) {
-      deps.log({ level: 'error', request_id: requestId, msg: err.message, operation: err.operation, failure: err.failure.kind })
-    }
-    return apiError
-  }
-  if (err instanceof SessionRefused) return new ApiError('invalid_grant', REFUSALS[err.reason], { cause: err })
-  if (err instanceof StoreUnavailable) return storeDown(err, deps.log, requestId)
-  // The client's fault, and no one left to answer: logged as the 400 it is, never as an outage.
-  if (err instanceof UpstreamFailed && err.kind === 'client_gone') return new ApiError('invalid_request', UNREADABLE_BODY, { cause: err })
-  if (err instanceof UpstreamFailed) {
-    deps.log({ level: 'error', request_id: requestId, msg: err.message })
-    return err.kind === 'timeout'
-      ? new ApiError('upstream_timeout', 'The protected API did not answer in time.', { cause: err })
-      : new ApiError('upstream_error', 'The protected API could not be reached.', { cause: err })
-  }
-  if (err instanceof HTTPException && err.status === 400) {
-    // hono's validator: a body that is not JSON or not a form.
-    return new ApiError('invalid_request', 'The request body could not be parsed.', { cause: err })
-  }
-  deps.log({ level: 'error', request_id: requestId, msg: 'unhandled error', error: err.name })
-  return new ApiError('server_error', 'Something went wrong on our side.', { cause: err })
-}

@@ -107,6 +107,26 @@ describe('the built package', () => {
     }
   }, 60_000)
 
+  // A second attacker's review (session 13): bearerAuth answered only its 401s and a Redis outage
+  // itself; anything else the check threw reached the host app's own error handler, a plain 500
+  // without the API's headers: Cognito's keys out of reach in cognito mode, a store of one's own.
+  it('bearerAuth answers every failure of the check as API.md does on one\'s own routes: Cognito away in cognito mode, a store of one\'s own away', async () => {
+    const cognitoDown = lib.createDeps(lib.parseConfig(testEnv({ TOKEN_MODE: 'cognito', COGNITO_ENDPOINT: 'http://127.0.0.1:9' })), { log: () => {} })
+    const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'k1' })).toString('base64url')
+    const token = `${header}.${Buffer.from(JSON.stringify({ sub: 'x' })).toString('base64url')}.${'A'.repeat(342)}`
+    const down = class extends lib.StoreUnavailable {}
+    const own = lib.createDeps(lib.parseConfig(testEnv()), { log: () => {} })
+    const storeAway = { ...own.revocations, isEnded: () => { throw new down('my store is away') } }
+    // Only what bearerAuth needs, as its type says: no logger.
+    const noLog = { verifier: own.verifier, revocations: storeAway, config: own.config }
+    for (const [deps, bearerToken] of [[cognitoDown, token], [noLog, (await own.tokens.issue({ sub: 's', username: 'u', mode: '', groups: [] })).token]] as const) {
+      const res = await new Hono<AppEnv>().use('/api/*', lib.bearerAuth(deps)).get('/api/orders', (c) => c.json({})).request('/api/orders', { headers: { Authorization: `Bearer ${bearerToken}` } })
+      expect(res.status).toBe(502)
+      expect(await res.json()).toMatchObject({ error: 'upstream_error' })
+      for (const [name, value] of Object.entries(API_HEADERS)) expect(res.headers.get(name), name).toBe(value)
+    }
+  })
+
   it('ships declarations a project of one\'s own compiles against, hc<AppType> typed, and a wrong call fails to', async () => {
     await writeFile(join(consumer, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { strict: true, noEmit: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', lib: ['ES2023', 'DOM'], skipLibCheck: true, types: [] },

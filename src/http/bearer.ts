@@ -1,9 +1,9 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import type { AppEnv, Deps } from '../env'
+import type { AppEnv, Deps, Logger } from '../env'
 import { InvalidToken, type Principal } from '../tokens/principal'
-import { StoreUnavailable } from '../stores/revocations'
-import { ApiError, errorResponse, storeDown } from './errors'
+import { toClientError } from './client-error'
+import { ApiError, errorResponse } from './errors'
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
@@ -63,18 +63,19 @@ export function bearerCheck(deps: Pick<Deps, 'verifier' | 'revocations' | 'confi
 }
 
 /** Requires a valid bearer token (bearerCheck) and puts who it speaks for in `c.get('principal')`. */
-export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config' | 'log'>, options: { allowRevoked?: boolean } = {}) {
+export function bearerAuth(deps: Pick<Deps, 'verifier' | 'revocations' | 'config'> & { log?: Logger }, options: { allowRevoked?: boolean } = {}) {
   const check = bearerCheck(deps, options)
+  const log = deps.log ?? ((line) => console.error(JSON.stringify(line)))
   return createMiddleware<AppEnv>(async (c, next) => {
     let checked
     try {
       checked = await check(c)
     } catch (err) {
-      // Answered here, so that a Hono app of one's own (the library) gets API.md's 401, and its
-      // 502 when the shared store is away, not its own plain 500.
-      if (err instanceof ApiError) return errorResponse(c, err)
-      if (err instanceof StoreUnavailable) return errorResponse(c, storeDown(err, deps.log, c.get('requestId')))
-      throw err
+      // Answered here, as the service's own error handler answers it, so that a Hono app of one's
+      // own (the library) gets API.md's 401, or its 502 when Cognito's keys or a store are out of
+      // reach, never its own plain 500 (two attacker's reviews).
+      if (!(err instanceof Error)) throw err
+      return errorResponse(c, toClientError(err, log, c.get('requestId')))
     }
     const { principal, token } = checked
     c.set('principal', principal)
