@@ -227,7 +227,11 @@ describe('RFC 8414 metadata, wherever the service is', () => {
         revoke: 'https://id.example.com/auth/revoke',
       })
     }
-    // Every endpoint it names answers there.
+    // A second attacker's review: mounted at a path with a parameter, the endpoints named the
+    // route's pattern (`/:tenant/token`), not the path the client came by.
+    const tenants = new Hono().route('/:tenant', testApp({ JWT_ISSUER: 'edge-auth-gateway' }).app)
+    const named = (await (await tenants.request('http://shop.example/acme/.well-known/oauth-authorization-server')).json()) as Record<string, string>
+    expect(named.token_endpoint).toBe('http://shop.example/acme/token')
     const app = new Hono().route('/auth', testApp({ JWT_ISSUER: 'edge-auth-gateway' }).app)
     expect((await app.request('http://shop.example/auth/.well-known/jwks.json')).status).toBe(200)
   })

@@ -1,4 +1,3 @@
-import { routePath } from 'hono/route'
 import { Hono } from '../http/hono'
 import type { AppEnv, Deps } from '../env'
 import type * as s from '../responses'
@@ -18,7 +17,7 @@ export function discoveryRoutes(deps: Deps) {
   const { issuer } = deps.config.jwt
   // RFC 8414 §2: endpoints are absolute URLs; from the issuer when it is one (as §2 asks), else
   // from the request. The routes are where this one is mounted: under SERVICE_PREFIX, or in an app
-  // of one's own (`.route('/auth', createApp(deps))`), whose path only the matched route knows;
+  // of one's own (`.route('/auth', createApp(deps))`), which only the request's path tells;
   // named after the issuer unless it names that path already.
   const issuerUrl = /^https?:\/\//.test(issuer) ? issuer.replace(/\/+$/, '') : undefined
   return new Hono<AppEnv>()
@@ -27,7 +26,8 @@ export function discoveryRoutes(deps: Deps) {
       return reply(c, { keys })
     })
     .get(METADATA_PATH, (c) => {
-      const mount = routePath(c).slice(0, -METADATA_PATH.length)
+      // The path the client came by, less this route's own: a mount's parameters filled in.
+      const mount = c.req.path.slice(0, c.req.path.lastIndexOf(METADATA_PATH))
       const base = issuerUrl ? (issuerUrl.endsWith(mount) ? issuerUrl : issuerUrl + mount) : new URL(c.req.url).origin + mount
       // An answer made from the request's Host (or, on Node, its absolute-form target) is no one
       // else's: a cache in front that keys on another Host must not hand it on (an attacker's
