@@ -131,7 +131,8 @@ export function createApp(deps: Deps) {
   // routes, after the real ones, so that they go wherever the app is mounted; a path with a
   // parameter (Swagger UI's files) is matched as its route is.
   for (const [path, methods] of allowed) {
-    const list = [...methods]
+    // HEAD is answered wherever GET is (hono runs the GET route): Allow names it too (RFC 9110 §10.2.1).
+    const list = [...methods].flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]))
     api.all(path, function methodNotAllowed(c) {
       return errorResponse(c, new ApiError('method_not_allowed', `Use ${list.join(' or ')} here.`, { headers: { Allow: list.join(', ') } }))
     })

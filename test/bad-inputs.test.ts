@@ -27,7 +27,7 @@ describe('the service mounted in an app of one\'s own (the library)', () => {
   it('still answers a wrong method on its paths with 405 and Allow, as JSON, and leaves the app\'s other paths alone', async () => {
     const deps = createDeps(parseConfig(testEnv()), { log: () => {} })
     const parent = new Hono().route('/auth', createApp(deps)).get('/api/orders', (c) => c.json({ orders: [] }))
-    for (const [method, path, allow] of [['GET', '/auth/signin', 'POST'], ['PUT', '/auth/demopage', 'GET'], ['DELETE', '/auth/docs/swagger-ui-dist/swagger-ui.css', 'GET']]) {
+    for (const [method, path, allow] of [['GET', '/auth/signin', 'POST'], ['PUT', '/auth/demopage', 'GET, HEAD'], ['DELETE', '/auth/docs/swagger-ui-dist/swagger-ui.css', 'GET, HEAD'], ['POST', '/auth/me', 'GET, HEAD, DELETE']]) {
       const res = await parent.request(path!, { method })
       expect(res.status, `${method} ${path}`).toBe(405)
       expect(res.headers.get('Allow')).toBe(allow)

@@ -399,8 +399,10 @@ describe('service routes', () => {
     for (const path of ['/docs/swagger-ui-dist/swagger-ui.css', '/docs/swagger-ui-dist/anything']) {
       const wrong = await app.request(path, { method: 'PUT' })
       expect(wrong.status).toBe(405)
-      expect(wrong.headers.get('Allow')).toBe('GET')
+      // HEAD is answered wherever GET is (RFC 9110 §9.3.2), so Allow names it (an attacker's review).
+      expect(wrong.headers.get('Allow')).toBe('GET, HEAD')
       expect((await wrong.json()).error).toBe('method_not_allowed')
+      expect((await app.request(path, { method: 'HEAD' })).status).not.toBe(405)
     }
     expect((await app.request('/docs/swagger-ui-dist/a/b', { method: 'PUT' })).status).toBe(404)
     expect((await app.request('/docs/swagger-ui-dist/', { method: 'PUT' })).status).toBe(404)
