@@ -5,7 +5,7 @@ import { UpstreamFailed } from '../gateway/forward'
 import { SessionRefused } from '../sessions/sessions'
 import { StoreUnavailable } from '../stores/revocations'
 import { cognitoToApiError } from './cognito-errors'
-import { ApiError, storeDown } from './errors'
+import { ApiError } from './errors'
 
 /** Said of a body that broke off on the way in (its client went away, or sent a chunk that is none). */
 export const UNREADABLE_BODY = 'The request body could not be read.'
@@ -31,7 +31,10 @@ export function toClientError(err: Error, log: Logger, requestId: string | undef
     return apiError
   }
   if (err instanceof SessionRefused) return new ApiError('invalid_grant', REFUSALS[err.reason], { cause: err })
-  if (err instanceof StoreUnavailable) return storeDown(err, log, requestId)
+  if (err instanceof StoreUnavailable) {
+    log({ level: 'error', request_id: requestId, msg: err.message })
+    return new ApiError('upstream_error', 'A store the service depends on could not be reached.', { cause: err })
+  }
   // The client's fault, and no one left to answer: logged as the 400 it is, never as an outage.
   if (err instanceof UpstreamFailed && err.kind === 'client_gone') return new ApiError('invalid_request', UNREADABLE_BODY, { cause: err })
   if (err instanceof UpstreamFailed) {

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { AppEnv, Logger } from '../env'
+import type { AppEnv } from '../env'
 import { reply, setHeader } from './respond'
 
 /** Every `error` code of API.md, with its HTTP status. */
@@ -52,10 +52,4 @@ export function errorResponse(c: Context<AppEnv>, err: ApiError): Response {
   // Errors can follow a request that carried credentials: never let a cache keep them.
   setHeader(c, 'Cache-Control', 'no-store')
   return reply(c, body, err.status)
-}
-
-/** A shared store out of reach (the stores' StoreUnavailable): logged, and API.md's 502; the request fails closed. */
-export function storeDown(err: Error, log: Logger, requestId: string | undefined): ApiError {
-  log({ level: 'error', request_id: requestId, msg: err.message })
-  return new ApiError('upstream_error', 'A store the service depends on could not be reached.', { cause: err })
 }
